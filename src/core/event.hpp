@@ -1,0 +1,173 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/time.hpp"
+
+// Domain events: the core's view of what codec/ decodes from
+// crisisline.v1.Event. Field meanings are documented in proto/crisisline/v1/event.proto.
+namespace crisisline::core {
+
+enum class actor_kind { unspecified, system, integration, provider, staff, crew };
+
+struct actor {
+  actor_kind kind = actor_kind::unspecified;
+  std::string id;
+  std::string role;
+  std::string session;
+};
+
+enum class route_of_access { unspecified, nhs111_option2, local_line, sms_keyword, professional_line };
+
+enum class call_status { unspecified, offered, answered, completed, abandoned, failed, digits };
+
+struct call_event {
+  std::string call_id;
+  std::uint32_t sequence_number = 0;
+  call_status status = call_status::unspecified;
+  std::string from;
+  std::string to;
+  route_of_access route = route_of_access::unspecified;
+  std::string area;
+  std::string digits;
+  std::string forwarded_from;
+  std::uint32_t duration_seconds = 0;
+  std::string nurse_id;
+};
+
+struct text_event {
+  std::string message_id;
+  std::string from;
+  std::string to;
+  std::string body;
+  std::uint32_t num_segments = 0;
+  std::uint32_t num_media = 0;
+  bool sender_flagged = false;
+  bool body_repaired = false;
+};
+
+struct keyword_text {
+  text_event text;
+  std::string keyword;
+  std::string area;
+};
+
+struct text_status {
+  std::string message_id;
+  std::string status;
+  std::uint32_t error_code = 0;
+};
+
+enum class triage_category { unspecified, a, b, c, d, e, f, g };
+
+enum class nurse_status { unspecified, available, on_break, offline };
+
+struct nurse_sign_on {
+  std::vector<std::string> skills;
+  std::vector<std::string> areas;
+  std::uint32_t text_capacity = 0;
+};
+struct nurse_sign_off {};
+struct set_nurse_status {
+  nurse_status status = nurse_status::unspecified;
+};
+struct accept_offer {
+  std::uint64_t contact_id = 0;
+};
+struct decline_offer {
+  std::uint64_t contact_id = 0;
+  std::string reason;
+};
+struct take_next {};
+struct set_triage {
+  std::uint64_t contact_id = 0;
+  triage_category category = triage_category::unspecified;
+  std::string reason;
+};
+struct add_note {
+  std::uint64_t contact_id = 0;
+  std::string text;
+};
+struct reply_text {
+  std::uint64_t contact_id = 0;
+  std::string body;
+  bool clinically_necessary = false;
+};
+struct transfer {
+  std::uint64_t contact_id = 0;
+  std::string to_nurse_id;
+  std::string to_area;
+  bool warm = false;
+  std::string note;
+};
+struct close_contact {
+  std::uint64_t contact_id = 0;
+  std::string outcome_code;
+};
+struct create_callback {
+  std::uint64_t contact_id = 0;
+  std::optional<timestamp> due_time;
+};
+struct wrap_up_done {};
+
+using console_action =
+    std::variant<std::monostate, nurse_sign_on, nurse_sign_off, set_nurse_status, accept_offer,
+                 decline_offer, take_next, set_triage, add_note, reply_text, transfer,
+                 close_contact, create_callback, wrap_up_done>;
+
+struct console_command {
+  std::string nurse_id;
+  console_action action;
+};
+
+enum class unit_state {
+  unspecified,
+  unavailable,
+  available,
+  assigned,
+  alerted,
+  acknowledged,
+  en_route,
+  on_scene,
+  transporting,
+  at_destination,
+  clear
+};
+
+struct geo_point {
+  double latitude = 0;
+  double longitude = 0;
+};
+
+struct crew_status {
+  std::string unit_id;
+  unit_state state = unit_state::unspecified;
+  std::uint64_t incident_id = 0;
+  std::optional<geo_point> location;
+  std::string reason;
+  std::string destination;
+};
+
+struct timer_fired {
+  std::string reason;
+};
+
+using event_payload = std::variant<std::monostate, call_event, text_event, keyword_text,
+                                   text_status, console_command, crew_status, timer_fired>;
+
+// One committed entry of the log.
+struct event {
+  std::uint64_t seq = 0;
+  std::optional<timestamp> occurred_time;
+  timestamp recorded_time{};
+  std::string source;
+  std::string source_event_id;
+  actor by;
+  event_payload payload;
+};
+
+}  // namespace crisisline::core

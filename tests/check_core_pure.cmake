@@ -1,0 +1,13 @@
+# Fails if any file under DIR includes an I/O or transport header.
+file(GLOB_RECURSE files ${DIR}/*.hpp ${DIR}/*.cpp)
+set(bad "")
+foreach(f ${files})
+  file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](boost/asio|boost/beast|sqlite3|google/protobuf|crisisline/v1)")
+  if(lines)
+    list(APPEND bad "${f}: ${lines}")
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "src/core must stay pure, found:\n${bad}")
+endif()
+message(STATUS "src/core is pure (${CMAKE_ARGC} files checked)")
