@@ -1,7 +1,7 @@
 # Every dependency comes from a Debian package through find_package; nothing is
 # downloaded at build time. .ci/run lists the packages.
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json url program_options)
+find_package(Boost 1.81.0 CONFIG REQUIRED COMPONENTS json url program_options)
 find_package(Protobuf REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)

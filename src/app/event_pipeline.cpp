@@ -1,0 +1,106 @@
+#include "app/event_pipeline.hpp"
+
+#include <chrono>
+
+#include "codec/event_codec.hpp"
+#include "log/log.hpp"
+
+namespace crisisline::app {
+
+event_pipeline::event_pipeline(net::io_loop& loop, store::writer& writer, core::engine& engine,
+                               clock_fn clock)
+    : loop_(loop), writer_(writer), engine_(engine), clock_(std::move(clock)), timer_(loop) {}
+
+event_pipeline::~event_pipeline() { stop_timers(); }
+
+store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> events, done_fn done) {
+  // Recorded times never go backwards, even if the wall clock does, so the
+  // log's time order is its seq order and replay sees the same "now".
+  const auto now = std::max(clock_(), last_recorded_);
+  std::vector<store::event_record> records;
+  records.reserve(events.size());
+  for (auto& e : events) {
+    e.clear_seq();
+    *e.mutable_recorded_time() = codec::to_proto_time(now);
+    records.push_back(store::event_record{.recorded_at_us = core::to_micros(now),
+                                          .kind = std::string(codec::payload_kind(e)),
+                                          .source = e.source(),
+                                          .source_event_id = e.source_event_id(),
+                                          .actor = codec::actor_label(e.actor()),
+                                          .payload = e.SerializeAsString()});
+  }
+  auto shared = std::make_shared<std::vector<v1::Event>>(std::move(events));
+  const auto status = writer_.submit(
+      std::move(records),
+      [this, shared, done = std::move(done)](std::vector<store::commit_result> results) {
+        for (std::size_t i = 0; i < results.size(); ++i) {
+          if (!results[i].duplicate) apply((*shared)[i], results[i].seq, true);
+        }
+        done(results);
+        schedule_timer();
+      });
+  if (status == store::writer::submit_status::accepted) last_recorded_ = now;
+  return status;
+}
+
+void event_pipeline::apply(const v1::Event& e, std::uint64_t seq, bool live) {
+  auto ev = codec::to_core(e);
+  ev.seq = seq;
+  auto effects = engine_.apply(ev);
+  if (live && effects_ && !effects.empty()) effects_(ev, std::move(effects));
+}
+
+recovery_stats event_pipeline::recover(store::event_reader& reader) {
+  const auto started = std::chrono::steady_clock::now();
+  v1::Event e;
+  std::int64_t last_us = 0;
+  const auto n = reader.for_each(0, [&](const store::stored_event& s) {
+    e.Clear();
+    if (!e.ParseFromArray(s.payload.data(), static_cast<int>(s.payload.size()))) {
+      throw std::runtime_error("event " + std::to_string(s.seq) + " is not a valid crisisline.v1.Event");
+    }
+    apply(e, s.seq, false);
+    last_us = s.recorded_at_us;
+  });
+  last_recorded_ = core::from_micros(last_us);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  schedule_timer();
+  return {n, secs};
+}
+
+void event_pipeline::stop_timers() {
+  timers_stopped_ = true;
+  timer_.cancel();
+}
+
+void event_pipeline::schedule_timer() {
+  if (timers_stopped_ || timer_in_flight_) return;
+  const auto deadline = engine_.next_deadline();
+  if (!deadline) {
+    timer_.cancel();
+    return;
+  }
+  const auto wait = std::max(core::duration::zero(), *deadline - clock_());
+  timer_.arm(wait, [this] { fire_timer(); });
+}
+
+void event_pipeline::fire_timer() {
+  if (timers_stopped_) return;
+  v1::Event e;
+  e.set_source("system");
+  e.mutable_actor()->set_kind(v1::Actor::SYSTEM);
+  e.mutable_actor()->set_id("timer");
+  e.mutable_timer()->set_reason("deadline");
+  std::vector<v1::Event> events;
+  events.push_back(std::move(e));
+  timer_in_flight_ = true;
+  const auto status = submit(std::move(events), [this](const auto&) { timer_in_flight_ = false; });
+  if (status != store::writer::submit_status::accepted) {
+    // Backlog full: try again shortly rather than lose the deadline.
+    timer_in_flight_ = false;
+    if (!timers_stopped_) timer_.arm(std::chrono::milliseconds(100), [this] { fire_timer(); });
+  }
+}
+
+}  // namespace crisisline::app

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/engine.hpp"
+#include "crisisline/v1/event.pb.h"
+#include "net/io_loop.hpp"
+#include "store/event_reader.hpp"
+#include "store/writer.hpp"
+
+namespace crisisline::app {
+
+struct recovery_stats {
+  std::uint64_t events = 0;
+  double seconds = 0;
+};
+
+// The one path every event takes, whatever its source (native ingest,
+// webhook, console, crew feed, timer): stamp its recorded time, commit it,
+// then apply it to the engine and carry out the effects, then acknowledge.
+// Recovery replays the log through the same apply step.
+//
+// Lives on the io thread; no member may be called from another thread.
+class event_pipeline {
+ public:
+  using clock_fn = std::function<core::timestamp()>;
+  using done_fn = std::function<void(const std::vector<store::commit_result>&)>;
+  using effects_fn = std::function<void(const core::event&, core::effects&&)>;
+
+  event_pipeline(net::io_loop& loop, store::writer& writer, core::engine& engine, clock_fn clock);
+  ~event_pipeline();
+
+  // Stamps recorded_time (never earlier than any event before it) and
+  // submits. `done` runs on the io thread after the commit, once each new
+  // event has been applied. Duplicates are not applied again.
+  [[nodiscard]] store::writer::submit_status submit(std::vector<v1::Event> events, done_fn done);
+
+  // Replays every stored event through apply(). Effects of replayed events
+  // are dropped: they were carried out before the restart.
+  recovery_stats recover(store::event_reader& reader);
+
+  // Where effects of live events go.
+  void on_effects(effects_fn fn) { effects_ = std::move(fn); }
+
+  // Stops firing timer events (at shutdown).
+  void stop_timers();
+
+  [[nodiscard]] const core::engine& engine() const { return engine_; }
+
+ private:
+  void apply(const v1::Event& e, std::uint64_t seq, bool live);
+  void schedule_timer();
+  void fire_timer();
+
+  net::io_loop& loop_;
+  store::writer& writer_;
+  core::engine& engine_;
+  clock_fn clock_;
+  effects_fn effects_;
+  net::timer timer_;
+  core::timestamp last_recorded_{};
+  bool timer_in_flight_ = false;
+  bool timers_stopped_ = false;
+};
+
+}  // namespace crisisline::app

@@ -1,0 +1,123 @@
+#include "app/ingest_handler.hpp"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "codec/event_codec.hpp"
+#include "log/log.hpp"
+
+namespace crisisline::app {
+namespace {
+
+enum class body_format { protobuf, json };
+
+std::optional<body_format> format_of(std::string_view content_type) {
+  const auto semi = content_type.find(';');
+  auto media = content_type.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  std::string lower(media);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "application/x-protobuf" || lower == "application/protobuf")
+    return body_format::protobuf;
+  if (lower == "application/json") return body_format::json;
+  return std::nullopt;
+}
+
+net::http_response render(const v1::IngestResponse& r, body_format f) {
+  net::http_response out;
+  if (f == body_format::protobuf) {
+    out.content_type = "application/x-protobuf";
+    out.body = r.SerializeAsString();
+  } else {
+    (void)google::protobuf::util::MessageToJsonString(r, &out.body);
+  }
+  return out;
+}
+
+}  // namespace
+
+ingest_handler::ingest_handler(event_pipeline& pipeline, const bearer_auth& auth,
+                               ingest_limits limits)
+    : pipeline_(pipeline), auth_(auth), limits_(limits) {}
+
+void ingest_handler::operator()(net::http_request&& req, net::responder respond) {
+  const auto integration = auth_.check(req.header("authorization"));
+  if (!integration) {
+    auto r = net::http_response::error(401, "unauthorized",
+                                       "a valid integration bearer token is required");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return respond(std::move(r));
+  }
+  const auto format = format_of(req.header("content-type"));
+  if (!format) {
+    return respond(net::http_response::error(
+        415, "unsupported_media_type",
+        "Content-Type must be application/x-protobuf or application/json"));
+  }
+
+  v1::EventBatch batch;
+  if (*format == body_format::protobuf) {
+    if (!batch.ParseFromString(req.body)) {
+      return respond(net::http_response::error(400, "invalid_body",
+                                               "body is not a valid crisisline.v1.EventBatch"));
+    }
+  } else {
+    const auto status = google::protobuf::util::JsonStringToMessage(req.body, &batch);
+    if (!status.ok()) {
+      return respond(net::http_response::error(
+          400, "invalid_body",
+          "body is not a crisisline.v1.EventBatch in JSON: " + std::string(status.message())));
+    }
+  }
+  if (batch.events_size() == 0) {
+    return respond(net::http_response::error(400, "empty_batch", "the batch has no events"));
+  }
+  if (static_cast<std::size_t>(batch.events_size()) > limits_.max_events_per_batch) {
+    return respond(net::http_response::error(
+        413, "too_many_events",
+        "a batch may hold at most " + std::to_string(limits_.max_events_per_batch) + " events"));
+  }
+  std::vector<v1::Event> events;
+  events.reserve(static_cast<std::size_t>(batch.events_size()));
+  for (int i = 0; i < batch.events_size(); ++i) {
+    auto* e = batch.mutable_events(i);
+    if (auto problem = codec::ingest_problem(*e)) {
+      return respond(net::http_response::error(400, "invalid_event",
+                                               "events[" + std::to_string(i) + "]: " + *problem));
+    }
+    // Integrations act as themselves: the actor is who holds the token, not
+    // who the body claims to be.
+    auto* actor = e->mutable_actor();
+    actor->set_kind(v1::Actor::INTEGRATION);
+    actor->set_id(*integration);
+    actor->set_role("integration");
+    events.push_back(std::move(*e));
+  }
+
+  const auto status = pipeline_.submit(
+      std::move(events),
+      [respond, f = *format](const std::vector<store::commit_result>& results) {
+        v1::IngestResponse r;
+        for (const auto& c : results) {
+          auto* out = r.add_results();
+          out->set_seq(c.seq);
+          out->set_status(c.duplicate ? v1::IngestResult::DUPLICATE : v1::IngestResult::COMMITTED);
+        }
+        respond(render(r, f));
+      });
+  switch (status) {
+    case store::writer::submit_status::accepted: return;
+    case store::writer::submit_status::backlog_full: {
+      auto r = net::http_response::error(503, "overloaded",
+                                         "the event log is busy; retry after the given delay");
+      r.headers.emplace_back("Retry-After", std::to_string(limits_.retry_after_seconds));
+      return respond(std::move(r));
+    }
+    case store::writer::submit_status::stopped: {
+      auto r = net::http_response::error(503, "unavailable", "the server is shutting down");
+      r.headers.emplace_back("Retry-After", std::to_string(limits_.retry_after_seconds));
+      return respond(std::move(r));
+    }
+  }
+}
+
+}  // namespace crisisline::app

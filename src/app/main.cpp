@@ -1,0 +1,79 @@
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "app/commands.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* usage = R"(usage:
+  crisisline serve [--config FILE] [--listen HOST:PORT] [--db PATH]
+  crisisline export events --db PATH [--since SEQ]
+)";
+
+int run_serve(const std::vector<std::string>& args) {
+  po::options_description desc("serve");
+  desc.add_options()("help,h", "show help")(
+      "config", po::value<std::string>(),
+      "configuration file (protobuf text format); default: the embedded configuration")(
+      "listen", po::value<std::string>(), "HOST:PORT to listen on (overrides the configuration)")(
+      "db", po::value<std::string>(), "SQLite database file (overrides the configuration)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << usage << desc;
+    return 0;
+  }
+  crisisline::app::serve_options o;
+  if (vm.count("config")) o.config_path = vm["config"].as<std::string>();
+  if (vm.count("listen")) o.listen = vm["listen"].as<std::string>();
+  if (vm.count("db")) o.db_path = vm["db"].as<std::string>();
+  return crisisline::app::serve(o);
+}
+
+int run_export(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] != "events") {
+    std::cerr << usage;
+    return 2;
+  }
+  po::options_description desc("export events");
+  desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
+                                             "SQLite database file")(
+      "since", po::value<std::uint64_t>()->default_value(0), "only events with seq > SEQ");
+  po::variables_map vm;
+  po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
+                .options(desc)
+                .run(),
+            vm);
+  if (vm.count("help")) {
+    std::cout << usage << desc;
+    return 0;
+  }
+  po::notify(vm);
+  return crisisline::app::export_events(vm["db"].as<std::string>(), vm["since"].as<std::uint64_t>());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "serve") return run_serve(args);
+    if (command == "export") return run_export(args);
+    std::cerr << "unknown command: " << command << "\n" << usage;
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "crisisline " << command << ": " << e.what() << "\n" << usage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "crisisline " << command << ": fatal: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,175 @@
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+
+#include "app/commands.hpp"
+#include "app/event_pipeline.hpp"
+#include "app/ingest_handler.hpp"
+#include "app/ops_endpoints.hpp"
+#include "codec/config_loader.hpp"
+#include "log/log.hpp"
+#include "net/http_server.hpp"
+#include "net/io_loop.hpp"
+#include "store/event_reader.hpp"
+#include "store/writer.hpp"
+
+namespace crisisline::app {
+namespace {
+
+constexpr int exit_bad_config = 2;
+constexpr int exit_commit_failed = 70;
+
+core::timestamp wall_clock() {
+  return std::chrono::time_point_cast<core::duration>(std::chrono::system_clock::now());
+}
+
+struct host_port {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+host_port split_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  host_port out;
+  out.host = listen.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  const auto p = listen.substr(colon + 1);
+  std::from_chars(p.data(), p.data() + p.size(), out.port);
+  return out;
+}
+
+void log_effects(const core::event& e, core::effects&& effects) {
+  for (const auto& fx : effects) {
+    std::visit(
+        [&e](const core::notice& n) {
+          log::info("notice", {{"seq", e.seq},
+                               {"kind", std::string_view(n.kind)},
+                               {"contact_id", n.contact_id},
+                               {"audience", n.to == core::notice::audience::supervisors
+                                                ? std::string_view("supervisors")
+                                                : std::string_view("nurse")}});
+        },
+        fx);
+  }
+}
+
+}  // namespace
+
+int serve(const serve_options& opts) {
+  auto loaded = opts.config_path ? codec::load_config_file(*opts.config_path) : codec::default_config();
+  if (auto* err = std::get_if<codec::config_error>(&loaded)) {
+    log::error("invalid configuration", {{"error", std::string_view(err->describe())}});
+    return exit_bad_config;
+  }
+  auto config = std::get<v1::Config>(std::move(loaded));
+  if (opts.listen) config.mutable_server()->set_listen(*opts.listen);
+  if (opts.db_path) config.mutable_store()->set_path(*opts.db_path);
+  log::level level = log::level::info;
+  (void)log::parse_level(config.logging().level(), level);
+  log::set_level(level);
+
+  bearer_auth auth;
+  for (const auto& t : config.integration_tokens()) {
+    const auto token = codec::integration_token(t);
+    if (token.empty()) {
+      log::warn("integration token is empty; skipped", {{"name", std::string_view(t.name())}});
+      continue;
+    }
+    auth.add(t.name(), token);
+  }
+
+  net::io_loop loop;
+  const auto& sc = config.store();
+  std::unique_ptr<store::writer> writer;
+  try {
+    writer = std::make_unique<store::writer>(
+        sc.path(),
+        store::writer_options{.max_backlog_events = sc.max_backlog_events(),
+                              .max_commit_events = sc.max_commit_events(),
+                              .checkpoint_wal_pages = sc.checkpoint_wal_pages()},
+        [&loop](std::function<void()> fn) { loop.post(std::move(fn)); },
+        [](const std::string&) {
+          // Fail-stop: the batch was never acknowledged; clients retry
+          // against the restarted server, which recovers everything committed.
+          std::_Exit(exit_commit_failed);
+        });
+  } catch (const std::exception& e) {
+    log::error("cannot open the event log",
+               {{"path", std::string_view(sc.path())}, {"error", std::string_view(e.what())}});
+    return exit_commit_failed;
+  }
+
+  core::engine engine;
+  event_pipeline pipeline(loop, *writer, engine, wall_clock);
+  pipeline.on_effects(log_effects);
+  try {
+    store::event_reader reader(sc.path());
+    const auto r = pipeline.recover(reader);
+    log::info("recovered", {{"events", r.events},
+                            {"seconds", r.seconds},
+                            {"events_per_second", r.seconds > 0 ? static_cast<double>(r.events) / r.seconds : 0.0},
+                            {"last_seq", engine.stats().last_seq}});
+  } catch (const std::exception& e) {
+    log::error("recovery failed", {{"error", std::string_view(e.what())}});
+    return exit_commit_failed;
+  }
+
+  bool draining = false;
+  std::unique_ptr<net::http_server> server;
+  net::router routes;
+  ingest_handler ingest(pipeline, auth,
+                        ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
+                                      .retry_after_seconds = sc.retry_after_seconds()});
+  routes.add("POST", "/v1/events",
+             [&ingest](net::http_request&& req, net::responder respond) {
+               ingest(std::move(req), std::move(respond));
+             });
+  add_ops_routes(routes, ops_sources{.writer = *writer,
+                                     .pipeline = pipeline,
+                                     .server = [&server] { return server.get(); },
+                                     .draining = [&draining] { return draining; }});
+
+  const auto& s = config.server();
+  const auto listen = split_listen(s.listen());
+  try {
+    server = std::make_unique<net::http_server>(
+        loop, listen.host, listen.port,
+        net::http_server_options{.max_body_bytes = s.max_body_bytes(),
+                                 .max_header_bytes = s.max_header_bytes(),
+                                 .read_timeout = std::chrono::milliseconds(s.read_timeout_ms()),
+                                 .idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms()),
+                                 .max_connections = s.max_connections()},
+        routes);
+  } catch (const std::exception& e) {
+    log::error("cannot listen", {{"listen", std::string_view(s.listen())}, {"error", std::string_view(e.what())}});
+    return exit_bad_config;
+  }
+
+  loop.on_shutdown_signal([&](int sig) {
+    log::info("shutting down", {{"signal", sig}});
+    draining = true;
+    server->stop_accepting();
+    pipeline.stop_timers();
+    // Commits everything already accepted; its completions are queued on
+    // this loop ahead of the close below, so every accepted request is
+    // answered before its connection closes.
+    writer->stop();
+    loop.post([&] { server->close_connections(); });
+    loop.stop_signals();
+  });
+
+  log::info("listening", {{"host", std::string_view(listen.host)},
+                          {"port", server->port()},
+                          {"db", std::string_view(sc.path())},
+                          {"pid", static_cast<std::int64_t>(getpid())}});
+  loop.run();
+  writer->stop();
+  log::info("stopped", {{"events_applied", engine.stats().applied}});
+  return 0;
+}
+
+}  // namespace crisisline::app

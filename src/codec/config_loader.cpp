@@ -1,0 +1,114 @@
+#include "codec/config_loader.hpp"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+namespace crisisline::embedded {
+extern const std::string_view default_config_textproto;
+}
+
+namespace crisisline::codec {
+namespace {
+
+class collector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (!first_) first_ = config_error{{}, line + 1, column + 1, message};
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  std::optional<config_error> first_;
+};
+
+void fill_defaults(v1::Config& c) {
+  auto* s = c.mutable_server();
+  if (s->listen().empty()) s->set_listen("127.0.0.1:8080");
+  if (s->max_body_bytes() == 0) s->set_max_body_bytes(1 << 20);
+  if (s->max_header_bytes() == 0) s->set_max_header_bytes(16 << 10);
+  if (s->read_timeout_ms() == 0) s->set_read_timeout_ms(15'000);
+  if (s->idle_timeout_ms() == 0) s->set_idle_timeout_ms(60'000);
+  if (s->max_connections() == 0) s->set_max_connections(1024);
+  if (s->max_events_per_batch() == 0) s->set_max_events_per_batch(1000);
+  auto* st = c.mutable_store();
+  if (st->path().empty()) st->set_path("./crisisline.db");
+  if (st->max_backlog_events() == 0) st->set_max_backlog_events(50'000);
+  if (st->max_commit_events() == 0) st->set_max_commit_events(5'000);
+  if (st->checkpoint_wal_pages() == 0) st->set_checkpoint_wal_pages(4'000);
+  if (st->retry_after_seconds() == 0) st->set_retry_after_seconds(1);
+  if (c.logging().level().empty()) c.mutable_logging()->set_level("info");
+}
+
+std::optional<std::string> check(const v1::Config& c) {
+  const auto& listen = c.server().listen();
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "server.listen must be HOST:PORT";
+  const auto port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535) {
+    return "server.listen has an invalid port: \"" + port + "\"";
+  }
+  if (c.server().max_body_bytes() > (64u << 20)) return "server.max_body_bytes is over 64 MiB";
+  if (c.store().max_commit_events() > c.store().max_backlog_events())
+    return "store.max_commit_events must not exceed store.max_backlog_events";
+  const auto& level = c.logging().level();
+  if (level != "debug" && level != "info" && level != "warn" && level != "error")
+    return "logging.level must be debug, info, warn or error";
+  for (const auto& t : c.integration_tokens()) {
+    if (t.name().empty()) return "integration_tokens.name is required";
+    if (t.token().empty() && t.token_env().empty())
+      return "integration token \"" + t.name() + "\" has neither token nor token_env";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string config_error::describe() const {
+  std::ostringstream out;
+  out << source;
+  if (line > 0) out << ':' << line << ':' << column;
+  out << ": " << message;
+  return out.str();
+}
+
+config_result parse_config(std::string_view text, std::string_view source_name) {
+  v1::Config config;
+  google::protobuf::TextFormat::Parser parser;
+  collector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &config)) {
+    auto e = errors.first_.value_or(config_error{{}, 0, 0, "cannot parse"});
+    e.source = source_name;
+    return e;
+  }
+  fill_defaults(config);
+  if (auto problem = check(config)) return config_error{std::string(source_name), 0, 0, *problem};
+  return config;
+}
+
+config_result load_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return config_error{path.string(), 0, 0, "cannot open file"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path.string());
+}
+
+std::string_view default_config_text() { return embedded::default_config_textproto; }
+
+config_result default_config() {
+  return parse_config(default_config_text(), "<embedded default>");
+}
+
+std::string integration_token(const v1::IntegrationToken& t) {
+  if (!t.token_env().empty()) {
+    if (const char* v = std::getenv(t.token_env().c_str()); v && *v) return v;
+  }
+  return t.token();
+}
+
+}  // namespace crisisline::codec
