@@ -45,13 +45,16 @@ host_port split_listen(const std::string& listen) {
 void log_effects(const core::event& e, core::effects&& effects) {
   for (const auto& fx : effects) {
     std::visit(
-        [&e](const core::notice& n) {
-          log::info("notice", {{"seq", e.seq},
-                               {"kind", std::string_view(n.kind)},
-                               {"contact_id", n.contact_id},
-                               {"audience", n.to == core::notice::audience::supervisors
-                                                ? std::string_view("supervisors")
-                                                : std::string_view("nurse")}});
+        [&e](const auto& effect) {
+          using T = std::decay_t<decltype(effect)>;
+          if constexpr (std::is_same_v<T, core::notice>) {
+            log::info("notice", {{"seq", e.seq},
+                                 {"kind", std::string_view(effect.kind)},
+                                 {"contact_id", effect.contact_id},
+                                 {"audience", effect.to == core::notice::audience::supervisors
+                                                  ? std::string_view("supervisors")
+                                                  : std::string_view("nurse")}});
+          }
         },
         fx);
   }

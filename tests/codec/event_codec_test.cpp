@@ -1,0 +1,128 @@
+#include <catch2/catch.hpp>
+
+#include "codec/event_codec.hpp"
+
+using namespace crisisline;
+
+namespace {
+
+v1::Event valid_text() {
+  v1::Event e;
+  e.set_source("twilio");
+  e.set_source_event_id("SM123");
+  auto* t = e.mutable_text();
+  t->set_message_id("SM123");
+  t->set_from("+447700900123");
+  t->set_to("+447700900000");
+  t->set_body("800mg");
+  t->set_num_segments(1);
+  t->set_body_repaired(true);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("timestamps convert both ways, including before the epoch") {
+  for (std::int64_t us : {0LL, 1LL, 1'763'769'600'123'456LL, -1LL, -1'500'000LL}) {
+    CHECK(core::to_micros(codec::from_proto_time(codec::to_proto_time(core::from_micros(us)))) == us);
+  }
+  const auto t = codec::to_proto_time(core::from_micros(-1));
+  CHECK(t.seconds() == -1);
+  CHECK(t.nanos() == 999'999'000);
+}
+
+TEST_CASE("an event's envelope and payload reach the core unchanged") {
+  auto e = valid_text();
+  e.set_seq(42);
+  *e.mutable_recorded_time() = codec::to_proto_time(core::from_micros(5'000'000));
+  e.mutable_actor()->set_kind(v1::Actor::PROVIDER);
+  e.mutable_actor()->set_id("twilio");
+  const auto c = codec::to_core(e);
+  CHECK(c.seq == 42);
+  CHECK(core::to_micros(c.recorded_time) == 5'000'000);
+  CHECK_FALSE(c.occurred_time.has_value());
+  CHECK(c.source == "twilio");
+  CHECK(c.source_event_id == "SM123");
+  CHECK(c.by.kind == core::actor_kind::provider);
+  const auto& t = std::get<core::text_event>(c.payload);
+  CHECK(t.from == "+447700900123");
+  CHECK(t.body == "800mg");
+  CHECK(t.body_repaired);
+}
+
+TEST_CASE("console commands convert with their arguments") {
+  v1::Event e;
+  e.mutable_console()->set_nurse_id("n1");
+  auto* st = e.mutable_console()->mutable_set_triage();
+  st->set_contact_id(7);
+  st->set_category(v1::TRIAGE_B);
+  st->set_reason("plan and means");
+  const auto c = codec::to_core(e);
+  const auto& cmd = std::get<core::console_command>(c.payload);
+  CHECK(cmd.nurse_id == "n1");
+  const auto& t = std::get<core::set_triage>(cmd.action);
+  CHECK(t.contact_id == 7);
+  CHECK(t.category == core::triage_category::b);
+  CHECK(t.reason == "plan and means");
+}
+
+TEST_CASE("calls and crew status convert with their enums") {
+  v1::Event e;
+  auto* call = e.mutable_call();
+  call->set_call_id("CA1");
+  call->set_status(v1::CALL_ABANDONED);
+  call->set_route(v1::NHS111_OPTION2);
+  auto c = codec::to_core(e);
+  const auto& ce = std::get<core::call_event>(c.payload);
+  CHECK(ce.status == core::call_status::abandoned);
+  CHECK(ce.route == core::route_of_access::nhs111_option2);
+
+  v1::Event s;
+  s.mutable_crew_status()->set_unit_id("MHRC1");
+  s.mutable_crew_status()->set_state(v1::UNIT_ON_SCENE);
+  s.mutable_crew_status()->mutable_location()->set_latitude(50.8);
+  const auto cs = std::get<core::crew_status>(codec::to_core(s).payload);
+  CHECK(cs.state == core::unit_state::on_scene);
+  REQUIRE(cs.location.has_value());
+  CHECK(cs.location->latitude == Approx(50.8));
+}
+
+TEST_CASE("payload kinds and actor labels are stable names for the events table") {
+  auto e = valid_text();
+  CHECK(codec::payload_kind(e) == "text");
+  e.mutable_call()->set_call_id("CA1");
+  CHECK(codec::payload_kind(e) == "call");
+  e.mutable_timer();
+  CHECK(codec::payload_kind(e) == "timer");
+  e.clear_payload();
+  CHECK(codec::payload_kind(e) == "none");
+  v1::Actor a;
+  a.set_kind(v1::Actor::INTEGRATION);
+  a.set_id("pbx");
+  CHECK(codec::actor_label(a) == "integration:pbx");
+}
+
+TEST_CASE("ingest refuses events that would break idempotency or carry nothing") {
+  CHECK_FALSE(codec::ingest_problem(valid_text()).has_value());
+  auto e = valid_text();
+  e.clear_source_event_id();
+  CHECK_THAT(*codec::ingest_problem(e), Catch::Contains("source_event_id"));
+  e = valid_text();
+  e.clear_source();
+  CHECK_THAT(*codec::ingest_problem(e), Catch::Contains("source"));
+  e = valid_text();
+  e.set_source_event_id(std::string(300, 'x'));
+  CHECK_THAT(*codec::ingest_problem(e), Catch::Contains("256"));
+  e = valid_text();
+  e.clear_payload();
+  CHECK_THAT(*codec::ingest_problem(e), Catch::Contains("no payload"));
+  e = valid_text();
+  e.mutable_timer();
+  CHECK_THAT(*codec::ingest_problem(e), Catch::Contains("created by the server"));
+  e = valid_text();
+  e.mutable_console()->set_nurse_id("n1");
+  CHECK_THAT(*codec::ingest_problem(e), Catch::Contains("no command"));
+  e = valid_text();
+  e.mutable_call()->set_call_id("CA1");
+  CHECK_THAT(*codec::ingest_problem(e), Catch::Contains("call.status"));
+}
