@@ -411,7 +411,9 @@ int run(const options& opts) {
     latencies.insert(latencies.end(), s.latencies_ns.begin(), s.latencies_ns.end());
   }
   std::sort(latencies.begin(), latencies.end());
-  const std::uint64_t not_sent = p.total_requests - std::min(p.total_requests, total.requests_sent);
+  // Closed loop plans no schedule, so nothing can be late.
+  const std::uint64_t not_sent =
+      opts.closed_loop ? 0 : p.total_requests - std::min(p.total_requests, total.requests_sent);
   const std::uint64_t events_acked = total.events_committed + total.events_duplicate;
   const auto active_end = total.requests_acked > 0 ? total.last_ack : end;
   const double elapsed_s = std::chrono::duration<double>(active_end - p.start).count();
