@@ -21,6 +21,16 @@ if(CRISISLINE_TSAN)
   add_link_options(-fsanitize=thread)
 endif()
 
+if(CRISISLINE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "CRISISLINE_FUZZ needs clang: -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  # Coverage instrumentation everywhere; only the fuzz executables link the
+  # libFuzzer main (tests/fuzz/CMakeLists.txt).
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # Embeds a text file as a std::string_view constant, e.g. the default config.
 function(crisisline_embed_text target input symbol)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${symbol}.cpp)

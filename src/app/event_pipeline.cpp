@@ -9,7 +9,7 @@ namespace crisisline::app {
 
 event_pipeline::event_pipeline(net::io_loop& loop, store::writer& writer, core::engine& engine,
                                clock_fn clock)
-    : loop_(loop), writer_(writer), engine_(engine), clock_(std::move(clock)), timer_(loop) {}
+    : writer_(writer), engine_(engine), clock_(std::move(clock)), timer_(loop) {}
 
 event_pipeline::~event_pipeline() { stop_timers(); }
 

@@ -54,7 +54,6 @@ class event_pipeline {
   void schedule_timer();
   void fire_timer();
 
-  net::io_loop& loop_;
   store::writer& writer_;
   core::engine& engine_;
   clock_fn clock_;

@@ -1,7 +1,4 @@
-// libFuzzer target for parse_form. Build (not wired into CMake):
-//   clang++ -std=c++20 -g -fsanitize=fuzzer,address,undefined -I src \
-//     tests/fuzz/form_body_fuzz.cpp src/adapters/form_body.cpp -o form_body_fuzz
-//   ./form_body_fuzz tests/fuzz/corpus/form_body
+// libFuzzer target for parse_form (built with -DCRISISLINE_FUZZ=ON; see tests/fuzz/CMakeLists.txt).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -1,10 +1,5 @@
 // libFuzzer target for the X-Twilio-Signature check. The input is split at
-// the first two NUL bytes into header, URL and form body. Build (not wired
-// into CMake):
-//   clang++ -std=c++20 -g -fsanitize=fuzzer,address,undefined -I src \
-//     tests/fuzz/twilio_signature_fuzz.cpp src/adapters/twilio_signature.cpp \
-//     src/adapters/form_body.cpp -lcrypto -o twilio_signature_fuzz
-//   ./twilio_signature_fuzz tests/fuzz/corpus/twilio_signature
+// the first two NUL bytes into header, URL and form body.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -1,7 +1,4 @@
-// libFuzzer target for the UTF-8 repairer. Build (not wired into CMake):
-//   clang++ -std=c++20 -g -fsanitize=fuzzer,address,undefined -I src \
-//     tests/fuzz/utf8_fuzz.cpp src/adapters/utf8.cpp -o utf8_fuzz
-//   ./utf8_fuzz tests/fuzz/corpus/utf8
+// libFuzzer target for the UTF-8 repairer.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
