@@ -33,21 +33,28 @@ store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> event
   const auto status = writer_.submit(
       std::move(records),
       [this, shared, done = std::move(done)](std::vector<store::commit_result> results) {
+        std::vector<outcome> outcomes(results.size());
         for (std::size_t i = 0; i < results.size(); ++i) {
-          if (!results[i].duplicate) apply((*shared)[i], results[i].seq, true);
+          outcomes[i].seq = results[i].seq;
+          outcomes[i].duplicate = results[i].duplicate;
+          if (!results[i].duplicate) outcomes[i].effects = apply((*shared)[i], results[i].seq);
         }
-        done(results);
+        done(outcomes);
+        if (effects_) {
+          for (const auto& o : outcomes) {
+            if (!o.effects.empty()) effects_(o.seq, o.effects);
+          }
+        }
         schedule_timer();
       });
   if (status == store::writer::submit_status::accepted) last_recorded_ = now;
   return status;
 }
 
-void event_pipeline::apply(const v1::Event& e, std::uint64_t seq, bool live) {
+core::effects event_pipeline::apply(const v1::Event& e, std::uint64_t seq) {
   auto ev = codec::to_core(e);
   ev.seq = seq;
-  auto effects = engine_.apply(ev);
-  if (live && effects_ && !effects.empty()) effects_(ev, std::move(effects));
+  return engine_.apply(ev);
 }
 
 recovery_stats event_pipeline::recover(store::event_reader& reader) {
@@ -59,7 +66,8 @@ recovery_stats event_pipeline::recover(store::event_reader& reader) {
     if (!e.ParseFromArray(s.payload.data(), static_cast<int>(s.payload.size()))) {
       throw std::runtime_error("event " + std::to_string(s.seq) + " is not a valid crisisline.v1.Event");
     }
-    apply(e, s.seq, false);
+    // Effects of replayed events were carried out before the restart.
+    (void)apply(e, s.seq);
     last_us = s.recorded_at_us;
   });
   last_recorded_ = core::from_micros(last_us);

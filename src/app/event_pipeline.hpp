@@ -26,15 +26,23 @@ struct recovery_stats {
 class event_pipeline {
  public:
   using clock_fn = std::function<core::timestamp()>;
-  using done_fn = std::function<void(const std::vector<store::commit_result>&)>;
-  using effects_fn = std::function<void(const core::event&, core::effects&&)>;
+  // What happened to one submitted event: where it is in the log and, unless
+  // it was a duplicate, the effects applying it produced.
+  struct outcome {
+    std::uint64_t seq = 0;
+    bool duplicate = false;
+    core::effects effects;
+  };
+  using done_fn = std::function<void(const std::vector<outcome>&)>;
+  using effects_fn = std::function<void(std::uint64_t seq, const core::effects&)>;
 
   event_pipeline(net::io_loop& loop, store::writer& writer, core::engine& engine, clock_fn clock);
   ~event_pipeline();
 
   // Stamps recorded_time (never earlier than any event before it) and
   // submits. `done` runs on the io thread after the commit, once each new
-  // event has been applied. Duplicates are not applied again.
+  // event has been applied; then the effects go to on_effects(). Duplicates
+  // are not applied again.
   [[nodiscard]] store::writer::submit_status submit(std::vector<v1::Event> events, done_fn done);
 
   // Replays every stored event through apply(). Effects of replayed events
@@ -50,7 +58,7 @@ class event_pipeline {
   [[nodiscard]] const core::engine& engine() const { return engine_; }
 
  private:
-  void apply(const v1::Event& e, std::uint64_t seq, bool live);
+  core::effects apply(const v1::Event& e, std::uint64_t seq);
   void schedule_timer();
   void fire_timer();
 

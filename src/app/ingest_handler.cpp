@@ -95,12 +95,17 @@ void ingest_handler::operator()(net::http_request&& req, net::responder respond)
 
   const auto status = pipeline_.submit(
       std::move(events),
-      [respond, f = *format](const std::vector<store::commit_result>& results) {
+      [respond, f = *format](const std::vector<event_pipeline::outcome>& outcomes) {
         v1::IngestResponse r;
-        for (const auto& c : results) {
+        for (const auto& c : outcomes) {
           auto* out = r.add_results();
           out->set_seq(c.seq);
           out->set_status(c.duplicate ? v1::IngestResult::DUPLICATE : v1::IngestResult::COMMITTED);
+          for (const auto& fx : c.effects) {
+            if (const auto* rejected = std::get_if<core::command_rejected>(&fx)) {
+              out->set_rejected(rejected->reason);
+            }
+          }
         }
         respond(render(r, f));
       });

@@ -5,6 +5,9 @@
 #include <cstdlib>
 
 #include "app/commands.hpp"
+#include "app/effect_log.hpp"
+#include "app/engine_views.hpp"
+#include "codec/clinical_settings.hpp"
 #include "app/event_pipeline.hpp"
 #include "app/ingest_handler.hpp"
 #include "app/ops_endpoints.hpp"
@@ -40,24 +43,6 @@ host_port split_listen(const std::string& listen) {
   const auto p = listen.substr(colon + 1);
   std::from_chars(p.data(), p.data() + p.size(), out.port);
   return out;
-}
-
-void log_effects(const core::event& e, core::effects&& effects) {
-  for (const auto& fx : effects) {
-    std::visit(
-        [&e](const auto& effect) {
-          using T = std::decay_t<decltype(effect)>;
-          if constexpr (std::is_same_v<T, core::notice>) {
-            log::info("notice", {{"seq", e.seq},
-                                 {"kind", std::string_view(effect.kind)},
-                                 {"contact_id", effect.contact_id},
-                                 {"audience", effect.to == core::notice::audience::supervisors
-                                                  ? std::string_view("supervisors")
-                                                  : std::string_view("nurse")}});
-          }
-        },
-        fx);
-  }
 }
 
 }  // namespace
@@ -106,7 +91,12 @@ int serve(const serve_options& opts) {
     return exit_commit_failed;
   }
 
-  core::engine engine;
+  auto clinical = codec::clinical_settings(config);
+  if (auto* err = std::get_if<codec::config_error>(&clinical)) {
+    log::error("invalid configuration", {{"error", std::string_view(err->describe())}});
+    return exit_bad_config;
+  }
+  core::engine engine(std::get<core::settings>(std::move(clinical)));
   event_pipeline pipeline(loop, *writer, engine, wall_clock);
   pipeline.on_effects(log_effects);
   try {
@@ -131,6 +121,7 @@ int serve(const serve_options& opts) {
              [&ingest](net::http_request&& req, net::responder respond) {
                ingest(std::move(req), std::move(respond));
              });
+  add_view_routes(routes, engine, auth, wall_clock);
   add_ops_routes(routes, ops_sources{.writer = *writer,
                                      .pipeline = pipeline,
                                      .server = [&server] { return server.get(); },

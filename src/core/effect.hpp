@@ -1,9 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "core/ids.hpp"
 #include "core/time.hpp"
 
 // Effects are what applying an event asks the outside world to do. The core
@@ -18,14 +20,92 @@ struct notice {
   audience to = audience::supervisors;
   // Nurse the notice is for, when `to` is nurse.
   std::string nurse_id;
-  // Machine-readable kind ("offer", "offer_timeout", "breach_75", "band_a_emergency").
+  // Machine-readable kind, one of the notice_kind constants below.
   std::string kind;
   std::uint64_t contact_id = 0;
   // Plain-language text for the console.
   std::string text;
+
+  friend bool operator==(const notice&, const notice&) = default;
 };
 
-using effect = std::variant<notice>;
+// Values of notice::kind.
+namespace notice_kind {
+// A contact entered an emergency band: call ambulance/police, keep them on the line.
+inline constexpr const char* emergency_services = "emergency_services";
+// A contact reached 50, 75 or 100% of its answer target, or its maximum wait.
+inline constexpr const char* breach_50 = "breach_50";
+inline constexpr const char* breach_75 = "breach_75";
+inline constexpr const char* breach_100 = "breach_100";
+inline constexpr const char* max_wait = "max_wait";
+// A risk rule raised a contact's band before triage.
+inline constexpr const char* risk_raised = "risk_raised";
+// A risk rule fired after a nurse triaged: the band stands, the nurse is told.
+inline constexpr const char* risk_after_triage = "risk_after_triage";
+// A nurse did not answer an offer in time and was put on a break.
+inline constexpr const char* offer_timeout = "offer_timeout";
+inline constexpr const char* offer_declined = "offer_declined";
+// A call was abandoned before answer and a callback is waiting in its place.
+inline constexpr const char* callback_created = "callback_created";
+// A call was abandoned and the number is withheld, so no callback is possible.
+inline constexpr const char* abandoned_no_callback = "abandoned_no_callback";
+// A contact was handed to this nurse by a colleague.
+inline constexpr const char* transferred = "transferred";
+}  // namespace notice_kind
+
+// The engine offers a waiting contact to a nurse; the console shows it until
+// the nurse accepts or declines or the offer is withdrawn.
+struct offer_made {
+  contact_id contact;
+  nurse_id nurse;
+  timestamp expires{};
+
+  friend bool operator==(const offer_made&, const offer_made&) = default;
+};
+
+enum class withdraw_reason {
+  // Not accepted within the offer timeout.
+  timed_out,
+  // The nurse declined.
+  declined,
+  // The nurse went on a break, offline or signed off.
+  nurse_unavailable,
+  // Someone else answered the contact (take_next, a PBX answer).
+  answered_elsewhere,
+  // The contact left the queue (abandoned, closed).
+  contact_left,
+};
+
+struct offer_withdrawn {
+  contact_id contact;
+  nurse_id nurse;
+  withdraw_reason reason = withdraw_reason::timed_out;
+
+  friend bool operator==(const offer_withdrawn&, const offer_withdrawn&) = default;
+};
+
+// A contact is now with a nurse (accepted offer, take_next, transfer, PBX answer).
+// For a callback this is the moment the app should start the outbound call.
+struct contact_assigned {
+  contact_id contact;
+  nurse_id nurse;
+
+  friend bool operator==(const contact_assigned&, const contact_assigned&) = default;
+};
+
+// A console command was refused; nothing changed. `reason` is plain language
+// for the nurse; the HTTP layer may answer 409 with it.
+struct command_rejected {
+  nurse_id nurse;
+  // Name of the command ("accept_offer").
+  std::string command;
+  std::string reason;
+
+  friend bool operator==(const command_rejected&, const command_rejected&) = default;
+};
+
+using effect =
+    std::variant<notice, offer_made, offer_withdrawn, contact_assigned, command_rejected>;
 using effects = std::vector<effect>;
 
 }  // namespace crisisline::core

@@ -1,8 +1,81 @@
 #include "core/engine.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <sstream>
+#include <tuple>
+#include <type_traits>
 
 namespace crisisline::core {
+
+namespace {
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+// "45 s", "2 min 5 s", "1 h 10 min": seconds stop mattering past an hour.
+std::string plain_duration(duration d) {
+  auto total = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  if (total < 0) total = -total;
+  const auto h = total / 3600;
+  const auto m = (total % 3600) / 60;
+  const auto s = total % 60;
+  std::vector<std::string> parts;
+  if (h > 0) parts.push_back(std::to_string(h) + " h");
+  if (m > 0) parts.push_back(std::to_string(m) + " min");
+  if (h == 0 && (s > 0 || m == 0)) parts.push_back(std::to_string(s) + " s");
+  return join(parts, " ");
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) {
+      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// Providers send these words when the caller's number is hidden (DOMAIN.md
+// §6); such a caller cannot be called back or recognised when they redial.
+bool is_withheld(std::string_view from) {
+  return from.empty() || equals_ignoring_case(from, "anonymous") ||
+         equals_ignoring_case(from, "restricted") || equals_ignoring_case(from, "unavailable") ||
+         equals_ignoring_case(from, "unknown") || equals_ignoring_case(from, "private");
+}
+
+std::string contact_label(const contact& c) {
+  return "Contact " + std::to_string(c.id.value()) + " (" + std::string{to_string(c.kind)} +
+         ", band " + std::string{triage_code(c.band)} + ")";
+}
+
+bool is_call_like(channel k) {
+  switch (k) {
+    case channel::call:
+    case channel::callback:
+      return true;
+    case channel::text:
+      return false;
+  }
+  return true;
+}
+
+constexpr std::uint32_t max_wait_level = 4;
+
+}  // namespace
+
+engine::engine() : engine(settings{}) {}
+
+engine::engine(settings s)
+    : settings_(std::move(s)), risk_(settings_.lexicon), queue_(settings_.triage) {}
 
 effects engine::apply(const event& e) {
   assert(e.seq > stats_.last_seq && "events must be applied in log order");
@@ -10,9 +83,1200 @@ effects engine::apply(const event& e) {
   stats_.last_seq = e.seq;
   stats_.last_recorded = e.recorded_time;
   ++stats_.by_kind[e.payload.index()];
-  return {};
+  // A clock stepped back must not reopen deadlines already handled.
+  now_ = std::max(now_, e.recorded_time);
+
+  effects out;
+  run_due(out);
+  std::visit(
+      [&](const auto& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, call_event>) {
+          handle(p, e.seq, out);
+        } else if constexpr (std::is_same_v<T, text_event>) {
+          handle(p, std::string{}, route_of_access::unspecified, e.seq, out);
+        } else if constexpr (std::is_same_v<T, keyword_text>) {
+          handle(p.text, p.area, route_of_access::sms_keyword, e.seq, out);
+        } else if constexpr (std::is_same_v<T, console_command>) {
+          handle(p, e.seq, out);
+        }
+        // Delivery statuses, crew statuses and timers change nothing here;
+        // timers only make run_due() happen.
+      },
+      e.payload);
+  run_due(out);
+  dispatch(out);
+  return out;
 }
 
-std::optional<timestamp> engine::next_deadline() const { return std::nullopt; }
+std::optional<timestamp> engine::next_deadline() const {
+  std::optional<timestamp> next;
+  const auto consider = [&](std::optional<timestamp> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  if (!offer_timers_.empty()) consider(offer_timers_.begin()->first);
+  if (!wrap_up_timers_.empty()) consider(wrap_up_timers_.begin()->first);
+  if (!callback_timers_.empty()) consider(callback_timers_.begin()->first);
+  if (!escalation_timers_.empty()) consider(escalation_timers_.begin()->first);
+  // Widening only matters if a nurse is free to take what it makes eligible;
+  // a nurse becoming free is an event of its own that re-runs the offers.
+  if (!widening_timers_.empty()) {
+    const bool someone_free = std::any_of(nurses_.begin(), nurses_.end(), [](const auto& kv) {
+      return kv.second.offerable_for(channel::call) || kv.second.offerable_for(channel::text);
+    });
+    if (someone_free) consider(widening_timers_.begin()->first);
+  }
+  return next;
+}
+
+void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
+  // Without a call id later statuses could not find the call, so only an
+  // offered call is taken, as a contact of its own.
+  if (ev.call_id.empty() && ev.status != call_status::offered) return;
+  const auto known = ev.call_id.empty() ? calls_.end() : calls_.find(ev.call_id);
+  contact* existing = known == calls_.end() ? nullptr : find(known->second);
+  const bool danger =
+      !settings_.queue.danger_digits.empty() && ev.digits == settings_.queue.danger_digits;
+  const auto fill = [&](contact& k) {
+    k.call_id = ev.call_id;
+    k.from = ev.from;
+    k.from_withheld = is_withheld(ev.from);
+    k.route = ev.route;
+    k.area = ev.area;
+    if (!ev.call_id.empty()) calls_[ev.call_id] = k.id.value();
+  };
+  switch (ev.status) {
+    case call_status::unspecified:
+      return;
+    case call_status::offered: {
+      // Providers repeat themselves and callbacks arrive out of order: a call
+      // already known (even one already abandoned) is not a new contact.
+      if (existing) return;
+      contact& k = new_contact(seq, channel::call);
+      fill(k);
+      set_band(k, settings_.queue.default_band, band_source::default_band, "",
+               "default band before triage", out);
+      if (danger && more_urgent(settings_.queue.danger_band, k.band)) {
+        set_band(k, settings_.queue.danger_band, band_source::caller_digits, ev.digits,
+                 "caller pressed " + ev.digits + " for immediate danger", out);
+      }
+      if (!k.from_withheld) {
+        if (const auto owed = owed_callbacks_.find(k.from); owed != owed_callbacks_.end()) {
+          contact& cb = contacts_.at(owed->second);
+          k.arrival = std::min(k.arrival, cb.arrival);
+          for (const std::string& r : cb.risk_rules) {
+            if (std::find(k.risk_rules.begin(), k.risk_rules.end(), r) == k.risk_rules.end()) {
+              k.risk_rules.push_back(r);
+            }
+          }
+          if (more_urgent(cb.band, k.band)) {
+            set_band(k, cb.band, band_source::inherited, "contact " + std::to_string(cb.id.value()),
+                     "redial takes the place and band of the callback owed", out);
+          }
+          if (cb.state == contact_state::waiting) {
+            leave_queue(cb, queue_exit::redialled, withdraw_reason::contact_left, out);
+          } else {
+            callback_timers_.erase({cb.callback_due.value_or(timestamp{}), cb.id.value()});
+            cb.exit = queue_exit::redialled;
+            owed_callbacks_.erase(cb.from);
+          }
+          cb.state = contact_state::closed;
+          cb.closed_time = now_;
+        }
+      }
+      enqueue(k);
+      return;
+    }
+    case call_status::digits:
+      if (existing && existing->state == contact_state::waiting && danger &&
+          more_urgent(settings_.queue.danger_band, existing->band)) {
+        // The caller says so themselves: unlike an inferred risk rule this
+        // raises the band even after a nurse's triage.
+        set_band(*existing, settings_.queue.danger_band, band_source::caller_digits, ev.digits,
+                 "caller pressed " + ev.digits + " for immediate danger", out);
+      }
+      return;
+    case call_status::answered: {
+      if (!existing) {
+        contact& k = new_contact(seq, channel::call);
+        fill(k);
+        set_band(k, settings_.queue.default_band, band_source::default_band, "",
+                 "default band before triage", out);
+        enqueue(k);
+        existing = &k;
+      }
+      if (existing->state != contact_state::waiting) return;
+      if (nurse* n = find(nurse_id{ev.nurse_id})) {
+        assign(*existing, *n, out);
+      } else {
+        // Connected by the telephony platform to someone not signed on here.
+        leave_queue(*existing, queue_exit::answered, withdraw_reason::answered_elsewhere, out);
+        existing->state = contact_state::active;
+        existing->answered_time = now_;
+        if (!ev.nurse_id.empty()) existing->nurse = nurse_id{ev.nurse_id};
+      }
+      return;
+    }
+    case call_status::completed: {
+      if (!existing) {
+        contact& k = new_contact(seq, channel::call);
+        fill(k);
+        set_band(k, settings_.queue.default_band, band_source::default_band, "",
+                 "default band before triage", out);
+        k.state = contact_state::closed;
+        k.exit = queue_exit::answered;
+        k.answered_time = now_;
+        k.closed_time = now_;
+        if (!ev.nurse_id.empty()) k.nurse = nurse_id{ev.nurse_id};
+        return;
+      }
+      if (existing->state == contact_state::waiting) {
+        if (nurse* n = find(nurse_id{ev.nurse_id})) {
+          assign(*existing, *n, out);
+        } else {
+          leave_queue(*existing, queue_exit::answered, withdraw_reason::answered_elsewhere, out);
+          existing->state = contact_state::active;
+          existing->answered_time = now_;
+        }
+      }
+      if (existing->state == contact_state::active) close(*existing);
+      return;
+    }
+    case call_status::abandoned:
+    case call_status::failed: {
+      const queue_exit why =
+          ev.status == call_status::failed ? queue_exit::failed : queue_exit::abandoned;
+      if (!existing) {
+        // We never saw this call offered, but someone rang and hung up: owe
+        // them a callback all the same.
+        contact& k = new_contact(seq, channel::call);
+        fill(k);
+        set_band(k, settings_.queue.default_band, band_source::default_band, "",
+                 "default band before triage", out);
+        k.exit = why;
+        k.abandoned_time = now_;
+        if (k.from_withheld) {
+          k.state = contact_state::closed;
+          k.closed_time = now_;
+          notify_supervisors(notice_kind::abandoned_no_callback, k.id,
+                             contact_label(k) +
+                                 " hung up before answer and the number is withheld, so no "
+                                 "callback is possible.",
+                             out);
+          return;
+        }
+        k.kind = channel::callback;
+        owed_callbacks_[k.from] = k.id.value();
+        enqueue(k);
+        notify_supervisors(notice_kind::callback_created, k.id,
+                           contact_label(k) + " hung up before answer; a callback is waiting.",
+                           out);
+        return;
+      }
+      // Already a callback (the call was first heard of as abandoned): a
+      // repeat of the hang-up changes nothing.
+      if (existing->kind == channel::callback) return;
+      if (existing->state == contact_state::waiting) {
+        abandon(*existing, why, seq, out);
+      } else if (existing->state == contact_state::active) {
+        close(*existing);
+      }
+      return;
+    }
+  }
+}
+
+void engine::handle(const text_event& t, const std::string& area, route_of_access route,
+                    std::uint64_t seq, effects& out) {
+  const bool withheld = is_withheld(t.from);
+  if (!withheld) {
+    if (const auto open = open_texts_.find(t.from); open != open_texts_.end()) {
+      contact& c = contacts_.at(open->second);
+      ++c.messages_in;
+      if (c.area.empty()) c.area = area;
+      apply_risk(c, t.body, out);
+      return;
+    }
+  }
+  contact& c = new_contact(seq, channel::text);
+  c.route = route;
+  c.area = area;
+  c.from = t.from;
+  c.from_withheld = withheld;
+  c.messages_in = 1;
+  set_band(c, settings_.queue.default_band, band_source::default_band, "",
+           "default band before triage", out);
+  apply_risk(c, t.body, out);
+  if (!withheld) open_texts_[t.from] = c.id.value();
+  enqueue(c);
+}
+
+void engine::handle(const console_command& cmd, std::uint64_t seq, effects& out) {
+  const nurse_id who{cmd.nurse_id};
+  std::visit(
+      [&](const auto& a) {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          reject(who, "console_command", "the command was empty", out);
+        } else if constexpr (std::is_same_v<T, nurse_sign_on>) {
+          on_sign_on(who, a, out);
+        } else if constexpr (std::is_same_v<T, nurse_sign_off>) {
+          on_sign_off(who, out);
+        } else if constexpr (std::is_same_v<T, set_nurse_status>) {
+          on_set_status(who, a, out);
+        } else if constexpr (std::is_same_v<T, accept_offer>) {
+          on_accept(who, a, out);
+        } else if constexpr (std::is_same_v<T, decline_offer>) {
+          on_decline(who, a, out);
+        } else if constexpr (std::is_same_v<T, take_next>) {
+          on_take_next(who, out);
+        } else if constexpr (std::is_same_v<T, set_triage>) {
+          on_set_triage(who, a, out);
+        } else if constexpr (std::is_same_v<T, add_note>) {
+          on_add_note(who, a, out);
+        } else if constexpr (std::is_same_v<T, reply_text>) {
+          on_reply(who, a, out);
+        } else if constexpr (std::is_same_v<T, transfer>) {
+          on_transfer(who, a, out);
+        } else if constexpr (std::is_same_v<T, close_contact>) {
+          on_close(who, a, out);
+        } else if constexpr (std::is_same_v<T, create_callback>) {
+          on_create_callback(who, a, seq, out);
+        } else if constexpr (std::is_same_v<T, wrap_up_done>) {
+          on_wrap_up_done(who, out);
+        } else {
+          static_assert(!sizeof(T), "unhandled console action");
+        }
+      },
+      cmd.action);
+}
+
+void engine::on_sign_on(const nurse_id& who, const nurse_sign_on& cmd, effects& out) {
+  if (who.value().empty()) return reject(who, "nurse_sign_on", "no nurse id was given", out);
+  auto [it, created] = nurses_.try_emplace(who);
+  nurse& n = it->second;
+  if (created) {
+    n.id = who;
+    n.signed_on_at = now_;
+    n.free_since = now_;
+  }
+  n.skills = cmd.skills;
+  n.areas = cmd.areas;
+  n.text_capacity =
+      cmd.text_capacity > 0 ? cmd.text_capacity : settings_.queue.default_text_capacity;
+  n.senior = std::any_of(n.skills.begin(), n.skills.end(), [](const std::string& s) {
+    return equals_ignoring_case(s, senior_skill);
+  });
+  if (n.status != nurse_status::available) {
+    n.status = nurse_status::available;
+    n.free_since = now_;
+  }
+}
+
+void engine::on_sign_off(const nurse_id& who, effects& out) {
+  nurse* n = find(who);
+  if (!n) return reject(who, "nurse_sign_off", "you are not signed on", out);
+  if (n->load() > 0) {
+    return reject(who, "nurse_sign_off",
+                  "close or transfer your " + std::to_string(n->load()) +
+                      " open contact(s) before signing off",
+                  out);
+  }
+  if (n->offer)
+    withdraw_offer(contacts_.at(n->offer->value()), withdraw_reason::nurse_unavailable, out);
+  if (n->wrap_up_until) wrap_up_timers_.erase({*n->wrap_up_until, who});
+  nurses_.erase(who);
+}
+
+void engine::on_set_status(const nurse_id& who, const set_nurse_status& cmd, effects& out) {
+  nurse* n = find(who);
+  if (!n) return reject(who, "set_nurse_status", "you are not signed on", out);
+  if (cmd.status == nurse_status::unspecified) {
+    return reject(who, "set_nurse_status", "no status was given", out);
+  }
+  if (cmd.status == n->status) return;
+  n->status = cmd.status;
+  switch (cmd.status) {
+    case nurse_status::available:
+      n->free_since = now_;
+      break;
+    case nurse_status::on_break:
+    case nurse_status::offline:
+      if (n->offer) {
+        withdraw_offer(contacts_.at(n->offer->value()), withdraw_reason::nurse_unavailable, out);
+      }
+      break;
+    case nurse_status::unspecified:
+      break;
+  }
+}
+
+void engine::on_accept(const nurse_id& who, const accept_offer& cmd, effects& out) {
+  nurse* n = find(who);
+  if (!n) return reject(who, "accept_offer", "you are not signed on", out);
+  contact* c = find(cmd.contact_id);
+  if (!c)
+    return reject(who, "accept_offer", "there is no contact " + std::to_string(cmd.contact_id),
+                  out);
+  if (c->offered_to != who) {
+    return reject(who, "accept_offer",
+                  "contact " + std::to_string(cmd.contact_id) +
+                      " is not on offer to you (the offer may have timed out or been withdrawn)",
+                  out);
+  }
+  if (!n->has_room_for(c->kind)) {
+    return reject(who, "accept_offer", "you have no room for another contact of this kind", out);
+  }
+  assign(*c, *n, out);
+}
+
+void engine::on_decline(const nurse_id& who, const decline_offer& cmd, effects& out) {
+  nurse* n = find(who);
+  if (!n) return reject(who, "decline_offer", "you are not signed on", out);
+  contact* c = find(cmd.contact_id);
+  if (!c || c->offered_to != who) {
+    return reject(who, "decline_offer",
+                  "contact " + std::to_string(cmd.contact_id) + " is not on offer to you", out);
+  }
+  c->declines.push_back({now_, who, cmd.reason});
+  withdraw_offer(*c, withdraw_reason::declined, out);
+  notify_supervisors(notice_kind::offer_declined, c->id,
+                     "Nurse " + who.value() + " declined " + contact_label(*c) + ": " +
+                         (cmd.reason.empty() ? std::string{"no reason given"} : cmd.reason) +
+                         ". It keeps its place and goes to another nurse.",
+                     out);
+}
+
+void engine::on_take_next(const nurse_id& who, effects& out) {
+  nurse* n = find(who);
+  if (!n) return reject(who, "take_next", "you are not signed on", out);
+  if (n->status != nurse_status::available) {
+    return reject(who, "take_next", "set yourself available before taking work", out);
+  }
+  if (n->offer) {
+    return reject(who, "take_next",
+                  "accept or decline the contact on offer to you (" +
+                      std::to_string(n->offer->value()) + ") first",
+                  out);
+  }
+  contact* chosen = nullptr;
+  queue_.for_each_ranked(now_, [&](const urgency_queue::entry& e) {
+    contact& c = contacts_.at(e.id.value());
+    // Contacts a nurse declined stay open to them here: pulling work is their choice.
+    if (!c.offered_to && n->has_room_for(c.kind) && eligible(*n, c)) {
+      chosen = &c;
+      return false;
+    }
+    return true;
+  });
+  if (!chosen) return reject(who, "take_next", "no waiting contact you can take right now", out);
+  assign(*chosen, *n, out);
+}
+
+void engine::on_set_triage(const nurse_id& who, const set_triage& cmd, effects& out) {
+  contact* c = find(cmd.contact_id);
+  if (!c)
+    return reject(who, "set_triage", "there is no contact " + std::to_string(cmd.contact_id), out);
+  if (cmd.category == triage_category::unspecified) {
+    return reject(who, "set_triage", "no triage category was given", out);
+  }
+  if (c->state == contact_state::closed) {
+    return reject(who, "set_triage", "contact " + std::to_string(cmd.contact_id) + " is closed",
+                  out);
+  }
+  c->nurse_triaged = true;
+  set_band(*c, cmd.category, band_source::nurse, who.value(), cmd.reason, out);
+}
+
+void engine::on_add_note(const nurse_id& who, const add_note& cmd, effects& out) {
+  contact* c = find(cmd.contact_id);
+  if (!c)
+    return reject(who, "add_note", "there is no contact " + std::to_string(cmd.contact_id), out);
+  c->notes.push_back({now_, who.value(), cmd.text});
+}
+
+void engine::on_reply(const nurse_id& who, const reply_text& cmd, effects& out) {
+  contact* c = find(cmd.contact_id);
+  if (!c)
+    return reject(who, "reply_text", "there is no contact " + std::to_string(cmd.contact_id), out);
+  c->replies.push_back({now_, who.value(), cmd.body, cmd.clinically_necessary});
+}
+
+void engine::on_transfer(const nurse_id& who, const transfer& cmd, effects& out) {
+  contact* c = find(cmd.contact_id);
+  if (!c || c->state != contact_state::active || c->nurse != who || !find(who)) {
+    return reject(who, "transfer", "contact " + std::to_string(cmd.contact_id) + " is not with you",
+                  out);
+  }
+  if (cmd.to_nurse_id.empty() == cmd.to_area.empty()) {
+    return reject(who, "transfer", "give either a nurse or an area to transfer to", out);
+  }
+  if (!cmd.to_nurse_id.empty()) {
+    const nurse_id to{cmd.to_nurse_id};
+    nurse* target = find(to);
+    if (to == who) return reject(who, "transfer", "the contact is already with you", out);
+    if (!target || target->status == nurse_status::offline) {
+      return reject(who, "transfer", "nurse " + to.value() + " is not signed on", out);
+    }
+    if (!target->has_room_for(c->kind)) {
+      return reject(who, "transfer", "nurse " + to.value() + " has no room for it", out);
+    }
+    if (cmd.warm) c->notes.push_back({now_, who.value(), "Transfer note: " + cmd.note});
+    release(*c, false);
+    assign(*c, *target, out);
+    notify_nurse(to, notice_kind::transferred, c->id,
+                 "Nurse " + who.value() + " transferred " + contact_label(*c) + " to you" +
+                     (cmd.warm && !cmd.note.empty() ? ": " + cmd.note : std::string{"."}),
+                 out);
+    return;
+  }
+  if (cmd.warm) c->notes.push_back({now_, who.value(), "Transfer note: " + cmd.note});
+  release(*c, false);
+  c->nurse.reset();
+  c->area = cmd.to_area;
+  // Back in the queue at its first arrival. Escalations already passed are
+  // not repeated: the person has been answered once.
+  std::uint32_t level = 0;
+  for (std::uint32_t l = 1; l <= max_wait_level; ++l) {
+    if (const auto t = escalation_time(*c, l); t && *t <= now_) level = l;
+  }
+  c->escalation_level = level;
+  enqueue(*c);
+}
+
+void engine::on_close(const nurse_id& who, const close_contact& cmd, effects& out) {
+  contact* c = find(cmd.contact_id);
+  if (!c)
+    return reject(who, "close_contact", "there is no contact " + std::to_string(cmd.contact_id),
+                  out);
+  if (!cmd.outcome_code.empty() && !valid_outcome_code(cmd.outcome_code)) {
+    return reject(who, "close_contact",
+                  "outcome code must be one of 01-06 or 98, not \"" + cmd.outcome_code + "\"", out);
+  }
+  switch (c->state) {
+    case contact_state::active:
+      if (c->nurse != who) {
+        return reject(who, "close_contact",
+                      "contact " + std::to_string(cmd.contact_id) + " is not with you", out);
+      }
+      close(*c);
+      break;
+    case contact_state::waiting:
+      leave_queue(*c, queue_exit::closed_in_queue, withdraw_reason::contact_left, out);
+      c->state = contact_state::closed;
+      c->closed_time = now_;
+      if (c->kind == channel::text && open_texts_.contains(c->from) &&
+          open_texts_.at(c->from) == c->id.value()) {
+        open_texts_.erase(c->from);
+      }
+      break;
+    case contact_state::scheduled:
+      callback_timers_.erase({c->callback_due.value_or(timestamp{}), c->id.value()});
+      if (owed_callbacks_.contains(c->from) && owed_callbacks_.at(c->from) == c->id.value()) {
+        owed_callbacks_.erase(c->from);
+      }
+      c->exit = queue_exit::closed_in_queue;
+      c->state = contact_state::closed;
+      c->closed_time = now_;
+      break;
+    case contact_state::closed:
+      // The call may have ended before the nurse chose an outcome.
+      if (c->outcome_code.empty() && !cmd.outcome_code.empty() && c->nurse == who) {
+        c->outcome_code = cmd.outcome_code;
+        return;
+      }
+      return reject(who, "close_contact",
+                    "contact " + std::to_string(cmd.contact_id) + " is already closed", out);
+  }
+  c->outcome_code = cmd.outcome_code;
+}
+
+void engine::on_create_callback(const nurse_id& who, const create_callback& cmd, std::uint64_t seq,
+                                effects& out) {
+  contact* src = find(cmd.contact_id);
+  if (!src) {
+    return reject(who, "create_callback", "there is no contact " + std::to_string(cmd.contact_id),
+                  out);
+  }
+  if (src->from_withheld) {
+    return reject(who, "create_callback", "the number is withheld, so it cannot be called back",
+                  out);
+  }
+  contact& cb = make_callback(*src, seq);
+  set_band(cb, src->band, band_source::inherited, "contact " + std::to_string(src->id.value()),
+           "callback booked by nurse " + who.value(), out);
+  if (cmd.due_time && *cmd.due_time > now_) {
+    cb.state = contact_state::scheduled;
+    cb.callback_due = *cmd.due_time;
+    cb.arrival = *cmd.due_time;
+    callback_timers_.emplace(*cmd.due_time, cb.id.value());
+    return;
+  }
+  enqueue(cb);
+}
+
+void engine::on_wrap_up_done(const nurse_id& who, effects& out) {
+  nurse* n = find(who);
+  if (!n) return reject(who, "wrap_up_done", "you are not signed on", out);
+  if (!n->wrap_up_until) return reject(who, "wrap_up_done", "you are not in wrap-up", out);
+  wrap_up_timers_.erase({*n->wrap_up_until, who});
+  n->wrap_up_until.reset();
+  n->free_since = now_;
+}
+
+contact& engine::new_contact(std::uint64_t seq, channel kind) {
+  auto [it, created] = contacts_.try_emplace(seq);
+  assert(created && "one event creates at most one contact");
+  contact& c = it->second;
+  c.id = contact_id{seq};
+  c.kind = kind;
+  c.created = now_;
+  c.arrival = now_;
+  c.state = contact_state::scheduled;
+  return c;
+}
+
+void engine::enqueue(contact& c) {
+  c.state = contact_state::waiting;
+  const bool inserted = queue_.insert(c.id, c.band, c.arrival);
+  assert(inserted);
+  (void)inserted;
+  if (is_call_like(c.kind)) {
+    ++waiting_calls_;
+  } else {
+    ++waiting_texts_;
+  }
+  schedule(c);
+}
+
+void engine::leave_queue(contact& c, queue_exit why, withdraw_reason offer_reason, effects& out) {
+  withdraw_offer(c, offer_reason, out);
+  if (queue_.erase(c.id)) {
+    if (is_call_like(c.kind)) {
+      --waiting_calls_;
+    } else {
+      --waiting_texts_;
+    }
+  }
+  unschedule(c);
+  if (c.kind == channel::callback && owed_callbacks_.contains(c.from) &&
+      owed_callbacks_.at(c.from) == c.id.value()) {
+    owed_callbacks_.erase(c.from);
+  }
+  c.exit = why;
+}
+
+void engine::assign(contact& c, nurse& n, effects& out) {
+  if (c.offered_to == n.id) {
+    // Accepting an offer is not a withdrawal: clear it quietly.
+    offer_timers_.erase({c.offer_expires.value_or(timestamp{}), c.id.value()});
+    n.offer.reset();
+    c.offered_to.reset();
+    c.offer_expires.reset();
+  }
+  if (c.state == contact_state::waiting) {
+    leave_queue(c, queue_exit::answered, withdraw_reason::answered_elsewhere, out);
+  }
+  c.state = contact_state::active;
+  c.nurse = n.id;
+  if (!c.answered_time) c.answered_time = now_;
+  if (is_call_like(c.kind)) {
+    n.calls.insert(c.id);
+  } else {
+    n.texts.insert(c.id);
+  }
+  if (n.wrap_up_until) {
+    wrap_up_timers_.erase({*n.wrap_up_until, n.id});
+    n.wrap_up_until.reset();
+  }
+  out.emplace_back(contact_assigned{c.id, n.id});
+  // Handed work another way (PBX answer, transfer), the nurse may no longer
+  // have room for what is on offer to them; let it go to someone else now.
+  if (n.offer) {
+    contact& offered = contacts_.at(n.offer->value());
+    if (!n.has_room_for(offered.kind)) {
+      withdraw_offer(offered, withdraw_reason::nurse_unavailable, out);
+    }
+  }
+}
+
+void engine::release(contact& c, bool wrap_up) {
+  if (!c.nurse) return;
+  nurse* n = find(*c.nurse);
+  if (!n) return;
+  n->calls.erase(c.id);
+  n->texts.erase(c.id);
+  if (wrap_up && settings_.queue.wrap_up > duration::zero()) {
+    if (n->wrap_up_until) wrap_up_timers_.erase({*n->wrap_up_until, n->id});
+    n->wrap_up_until = now_ + settings_.queue.wrap_up;
+    wrap_up_timers_.emplace(*n->wrap_up_until, n->id);
+  } else {
+    n->free_since = now_;
+  }
+}
+
+void engine::close(contact& c) {
+  release(c, true);
+  c.state = contact_state::closed;
+  c.closed_time = now_;
+  if (c.kind == channel::text && open_texts_.contains(c.from) &&
+      open_texts_.at(c.from) == c.id.value()) {
+    open_texts_.erase(c.from);
+  }
+}
+
+void engine::abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out) {
+  leave_queue(c, why, withdraw_reason::contact_left, out);
+  c.state = contact_state::closed;
+  c.abandoned_time = now_;
+  c.closed_time = now_;
+  if (c.from_withheld) {
+    notify_supervisors(notice_kind::abandoned_no_callback, c.id,
+                       contact_label(c) +
+                           " hung up before answer and the number is withheld, so no callback "
+                           "is possible.",
+                       out);
+    return;
+  }
+  contact& cb = make_callback(c, seq);
+  set_band(cb, c.band, band_source::inherited, "contact " + std::to_string(c.id.value()),
+           "callback after the call was abandoned", out);
+  cb.arrival = c.arrival;
+  // The callback carries on the call's escalations rather than repeating them.
+  cb.escalation_level = c.escalation_level;
+  enqueue(cb);
+  notify_supervisors(notice_kind::callback_created, cb.id,
+                     contact_label(c) + " hung up after " + plain_duration(now_ - c.arrival) +
+                         "; callback " + std::to_string(cb.id.value()) +
+                         " keeps its place in the queue.",
+                     out);
+}
+
+contact& engine::make_callback(const contact& src, std::uint64_t seq) {
+  contact& cb = new_contact(seq, channel::callback);
+  cb.route = src.route;
+  cb.area = src.area;
+  cb.from = src.from;
+  cb.from_withheld = src.from_withheld;
+  cb.callback_of = src.id;
+  cb.risk_rules = src.risk_rules;
+  cb.nurse_triaged = src.nurse_triaged;
+  if (!cb.from_withheld) owed_callbacks_[cb.from] = cb.id.value();
+  return cb;
+}
+
+void engine::set_band(contact& c, triage_category band, band_source source, std::string by,
+                      std::string reason, effects& out) {
+  const triage_category old = c.band;
+  if (band == old && source != band_source::nurse) return;
+  c.triage_history.push_back({now_, old, band, source, by, reason});
+  c.band_set_by = source;
+  if (band == old) return;
+  c.band = band;
+  if (queue_.contains(c.id)) {
+    const bool moved = queue_.change_band(c.id, band);
+    assert(moved);
+    (void)moved;
+    unschedule(c);
+    c.escalation_level = 0;
+    schedule(c);
+  }
+  const triage_band& row = settings_.triage.band(band);
+  const bool was_emergency =
+      old != triage_category::unspecified && settings_.triage.band(old).emergency;
+  if (row.emergency && !was_emergency) {
+    std::string text = contact_label(c) + " is band " + std::string{triage_code(band)} + " (" +
+                       row.label + "): " + row.action + ". Set by " +
+                       std::string{to_string(source)} + (by.empty() ? "" : " " + by) + ".";
+    notify_supervisors(notice_kind::emergency_services, c.id, text, out);
+    if (c.state == contact_state::active && c.nurse) {
+      notify_nurse(*c.nurse, notice_kind::emergency_services, c.id, text, out);
+    }
+  }
+}
+
+void engine::apply_risk(contact& c, std::string_view text, effects& out) {
+  const risk_assessment a = risk_.assess(text);
+  if (a.fired.empty()) return;
+  std::vector<std::string> fresh;
+  for (const std::string& r : a.fired) {
+    if (std::find(c.risk_rules.begin(), c.risk_rules.end(), r) == c.risk_rules.end()) {
+      c.risk_rules.push_back(r);
+      fresh.push_back(r);
+    }
+  }
+  if (c.nurse_triaged) {
+    if (fresh.empty()) return;
+    const std::string msg = contact_label(c) + ": new risk signal (" + join(fresh, ", ") +
+                            ") after triage. The band stays as the nurse set it; please review.";
+    if (c.state == contact_state::active && c.nurse) {
+      notify_nurse(*c.nurse, notice_kind::risk_after_triage, c.id, msg, out);
+    } else {
+      notify_supervisors(notice_kind::risk_after_triage, c.id, msg, out);
+    }
+    return;
+  }
+  if (!a.raise_to || !more_urgent(*a.raise_to, c.band)) return;
+  const triage_category before = c.band;
+  set_band(c, *a.raise_to, band_source::risk_rule, join(a.fired, ","),
+           "risk rules fired: " + join(a.fired, ", "), out);
+  const std::string msg = "Contact " + std::to_string(c.id.value()) + " raised from band " +
+                          std::string{triage_code(before)} + " to " +
+                          std::string{triage_code(c.band)} + " by risk rules " +
+                          join(a.fired, ", ") + ".";
+  notify_supervisors(notice_kind::risk_raised, c.id, msg, out);
+  if (c.state == contact_state::active && c.nurse) {
+    notify_nurse(*c.nurse, notice_kind::risk_raised, c.id, msg, out);
+  }
+}
+
+void engine::make_offer(contact& c, nurse& n, effects& out) {
+  c.offered_to = n.id;
+  c.offer_expires = now_ + settings_.queue.offer_timeout;
+  n.offer = c.id;
+  offer_timers_.emplace(*c.offer_expires, c.id.value());
+  out.emplace_back(offer_made{c.id, n.id, *c.offer_expires});
+}
+
+void engine::withdraw_offer(contact& c, withdraw_reason why, effects& out) {
+  if (!c.offered_to) return;
+  const nurse_id to = *c.offered_to;
+  if (nurse* n = find(to)) n->offer.reset();
+  offer_timers_.erase({c.offer_expires.value_or(timestamp{}), c.id.value()});
+  c.offered_to.reset();
+  c.offer_expires.reset();
+  out.emplace_back(offer_withdrawn{c.id, to, why});
+}
+
+bool engine::eligible(const nurse& n, const contact& c) const {
+  const triage_band& row = settings_.triage.band(c.band);
+  if (row.emergency) return true;
+  const duration waited = now_ - c.arrival;
+  // Past the maximum wait, anyone may answer.
+  if (waited >= row.max_wait) return true;
+  if (n.senior && waited < settings_.queue.widen_to_senior) return false;
+  if (!n.covers_area(c.area) && waited < settings_.queue.widen_to_other_areas) return false;
+  return true;
+}
+
+void engine::dispatch(effects& out) {
+  if (queue_.empty()) return;
+  // Nurses in wrap-up are candidates only for emergencies, which interrupt it.
+  std::vector<nurse*> free;
+  for (auto& [id, n] : nurses_) {
+    if (n.status == nurse_status::available && !n.offer &&
+        (n.has_room_for(channel::call) || n.has_room_for(channel::text))) {
+      free.push_back(&n);
+    }
+  }
+  if (free.empty()) return;
+  // Longest free first; a nurse already holding texts comes after an empty one,
+  // and one in wrap-up after both.
+  std::sort(free.begin(), free.end(), [](const nurse* a, const nurse* b) {
+    return std::tuple(a->wrap_up_until.has_value(), a->load(), a->free_since, a->id) <
+           std::tuple(b->wrap_up_until.has_value(), b->load(), b->free_since, b->id);
+  });
+  const auto can_take = [&](channel k) {
+    return std::any_of(free.begin(), free.end(),
+                       [k](const nurse* n) { return n->offerable_for(k); });
+  };
+  std::size_t calls_left = waiting_calls_;
+  std::size_t texts_left = waiting_texts_;
+  bool calls_takeable = can_take(channel::call);
+  bool texts_takeable = can_take(channel::text);
+  queue_.for_each_ranked(now_, [&](const urgency_queue::entry& e) {
+    contact& c = contacts_.at(e.id.value());
+    const bool emergency = settings_.triage.band(c.band).emergency;
+    const bool call_like = is_call_like(c.kind);
+    (call_like ? calls_left : texts_left) -= 1;
+    if (!c.offered_to && (emergency || (call_like ? calls_takeable : texts_takeable))) {
+      for (auto it = free.begin(); it != free.end(); ++it) {
+        nurse& n = **it;
+        if (!n.has_room_for(c.kind) || (n.wrap_up_until && !emergency) || !eligible(n, c)) {
+          continue;
+        }
+        const bool declined = std::any_of(c.declines.begin(), c.declines.end(),
+                                          [&](const contact_decline& d) { return d.by == n.id; });
+        if (declined) continue;
+        make_offer(c, n, out);
+        free.erase(it);
+        calls_takeable = can_take(channel::call);
+        texts_takeable = can_take(channel::text);
+        break;
+      }
+    }
+    // Emergencies rank first, so once past them only fully free nurses matter.
+    return (emergency && !free.empty()) || (calls_left > 0 && calls_takeable) ||
+           (texts_left > 0 && texts_takeable);
+  });
+}
+
+std::optional<timestamp> engine::escalation_time(const contact& c, std::uint32_t level) const {
+  const triage_band& row = settings_.triage.band(c.band);
+  if (level >= 1 && level <= 3) {
+    // A zero target (band A) has its own immediate notice instead.
+    if (row.answer_target <= duration::zero()) return std::nullopt;
+    static constexpr std::array<std::int64_t, 3> percent{50, 75, 100};
+    return c.arrival + row.answer_target * percent[level - 1] / 100;
+  }
+  if (level == max_wait_level && row.max_wait > duration::zero()) return c.arrival + row.max_wait;
+  return std::nullopt;
+}
+
+std::optional<timestamp> engine::widening_after(const contact& c, timestamp t) const {
+  const triage_band& row = settings_.triage.band(c.band);
+  if (row.emergency) return std::nullopt;
+  std::optional<timestamp> next;
+  for (const duration d :
+       {settings_.queue.widen_to_other_areas, settings_.queue.widen_to_senior, row.max_wait}) {
+    const timestamp at = c.arrival + d;
+    if (at > t && (!next || at < *next)) next = at;
+  }
+  return next;
+}
+
+void engine::schedule(contact& c) {
+  unschedule(c);
+  for (std::uint32_t l = c.escalation_level + 1; l <= max_wait_level; ++l) {
+    if (const auto t = escalation_time(c, l)) {
+      c.next_escalation = *t;
+      escalation_timers_.emplace(*t, c.id.value());
+      break;
+    }
+  }
+  c.next_widening = widening_after(c, now_);
+  if (c.next_widening) widening_timers_.emplace(*c.next_widening, c.id.value());
+}
+
+void engine::unschedule(contact& c) {
+  if (c.next_escalation) escalation_timers_.erase({*c.next_escalation, c.id.value()});
+  if (c.next_widening) widening_timers_.erase({*c.next_widening, c.id.value()});
+  c.next_escalation.reset();
+  c.next_widening.reset();
+}
+
+void engine::escalate(contact& c, effects& out) {
+  std::uint32_t reached = c.escalation_level;
+  for (std::uint32_t l = c.escalation_level + 1; l <= max_wait_level; ++l) {
+    if (const auto t = escalation_time(c, l); t && *t <= now_) reached = l;
+  }
+  if (reached > c.escalation_level) {
+    // Only the highest threshold crossed is announced: a late timer or a
+    // band change must not flood the supervisors with stale steps.
+    c.escalation_level = reached;
+    const triage_band& row = settings_.triage.band(c.band);
+    const std::string waited = plain_duration(now_ - c.arrival);
+    if (reached == max_wait_level) {
+      notify_supervisors(notice_kind::max_wait, c.id,
+                         contact_label(c) + " has waited " + waited +
+                             ", past its band's maximum of " + plain_duration(row.max_wait) +
+                             ". It now ranks ahead of all but emergency contacts and any nurse "
+                             "may take it.",
+                         out);
+    } else {
+      static constexpr std::array<const char*, 3> kinds{
+          notice_kind::breach_50, notice_kind::breach_75, notice_kind::breach_100};
+      static constexpr std::array<const char*, 3> shares{"50%", "75%", "100%"};
+      notify_supervisors(kinds[reached - 1], c.id,
+                         contact_label(c) + " has waited " + waited + ", " + shares[reached - 1] +
+                             " of its " + plain_duration(row.answer_target) + " answer target.",
+                         out);
+    }
+  }
+  c.next_escalation.reset();
+  for (std::uint32_t l = c.escalation_level + 1; l <= max_wait_level; ++l) {
+    if (const auto t = escalation_time(c, l)) {
+      if (*t > now_) {
+        c.next_escalation = *t;
+        escalation_timers_.emplace(*t, c.id.value());
+      }
+      break;
+    }
+  }
+}
+
+void engine::run_due(effects& out) {
+  enum class due { offer, wrap_up, callback, escalation, widening };
+  for (;;) {
+    std::optional<timestamp> when;
+    due which = due::offer;
+    const auto consider = [&](std::optional<timestamp> t, due kind) {
+      if (t && *t <= now_ && (!when || *t < *when)) {
+        when = t;
+        which = kind;
+      }
+    };
+    if (!offer_timers_.empty()) consider(offer_timers_.begin()->first, due::offer);
+    if (!wrap_up_timers_.empty()) consider(wrap_up_timers_.begin()->first, due::wrap_up);
+    if (!callback_timers_.empty()) consider(callback_timers_.begin()->first, due::callback);
+    if (!escalation_timers_.empty()) consider(escalation_timers_.begin()->first, due::escalation);
+    if (!widening_timers_.empty()) consider(widening_timers_.begin()->first, due::widening);
+    if (!when) return;
+
+    switch (which) {
+      case due::offer: {
+        contact& c = contacts_.at(offer_timers_.begin()->second);
+        const nurse_id to = c.offered_to.value_or(nurse_id{});
+        withdraw_offer(c, withdraw_reason::timed_out, out);
+        if (nurse* n = find(to)) {
+          n->status = nurse_status::on_break;
+          notify_nurse(to, notice_kind::offer_timeout, c.id,
+                       "You did not answer the offer of " + contact_label(c) + " within " +
+                           plain_duration(settings_.queue.offer_timeout) +
+                           ", so you have been put on a break. Set yourself available when ready.",
+                       out);
+          notify_supervisors(notice_kind::offer_timeout, c.id,
+                             "Nurse " + to.value() + " did not answer the offer of " +
+                                 contact_label(c) +
+                                 " and has been paused. The contact keeps its place.",
+                             out);
+        }
+        break;
+      }
+      case due::wrap_up: {
+        const auto [at, id] = *wrap_up_timers_.begin();
+        wrap_up_timers_.erase(wrap_up_timers_.begin());
+        if (nurse* n = find(id)) {
+          n->wrap_up_until.reset();
+          n->free_since = at;
+        }
+        break;
+      }
+      case due::callback: {
+        contact& c = contacts_.at(callback_timers_.begin()->second);
+        callback_timers_.erase(callback_timers_.begin());
+        enqueue(c);
+        break;
+      }
+      case due::escalation: {
+        contact& c = contacts_.at(escalation_timers_.begin()->second);
+        escalation_timers_.erase(escalation_timers_.begin());
+        c.next_escalation.reset();
+        escalate(c, out);
+        break;
+      }
+      case due::widening: {
+        contact& c = contacts_.at(widening_timers_.begin()->second);
+        widening_timers_.erase(widening_timers_.begin());
+        c.next_widening = widening_after(c, now_);
+        if (c.next_widening) widening_timers_.emplace(*c.next_widening, c.id.value());
+        break;
+      }
+    }
+  }
+}
+
+contact* engine::find(std::uint64_t id) {
+  const auto it = contacts_.find(id);
+  return it == contacts_.end() ? nullptr : &it->second;
+}
+
+nurse* engine::find(const nurse_id& id) {
+  const auto it = nurses_.find(id);
+  return it == nurses_.end() ? nullptr : &it->second;
+}
+
+const contact* engine::find_contact(contact_id id) const {
+  const auto it = contacts_.find(id.value());
+  return it == contacts_.end() ? nullptr : &it->second;
+}
+
+void engine::reject(const nurse_id& who, std::string_view command, std::string reason,
+                    effects& out) {
+  out.emplace_back(command_rejected{who, std::string{command}, std::move(reason)});
+}
+
+void engine::notify_supervisors(std::string kind, contact_id about, std::string text,
+                                effects& out) {
+  out.emplace_back(
+      notice{notice::audience::supervisors, "", std::move(kind), about.value(), std::move(text)});
+}
+
+void engine::notify_nurse(const nurse_id& who, std::string kind, contact_id about, std::string text,
+                          effects& out) {
+  out.emplace_back(notice{notice::audience::nurse, who.value(), std::move(kind), about.value(),
+                          std::move(text)});
+}
+
+std::string engine::describe_rank(const urgency_queue::entry& e, const contact& c,
+                                  timestamp now) const {
+  const triage_band& row = settings_.triage.band(e.band);
+  const duration waited = now - e.arrival;
+  std::string why;
+  switch (queue_.tier_of(e, now)) {
+    case urgency_queue::tier::emergency:
+      why = "Band " + std::string{triage_code(e.band)} + " (" + row.label +
+            ") is an emergency: always answered first, oldest first. Waited " +
+            plain_duration(waited) + ".";
+      break;
+    case urgency_queue::tier::overdue:
+      why = "Waited " + plain_duration(waited) + ", past the band " +
+            std::string{triage_code(e.band)} + " maximum of " + plain_duration(row.max_wait) +
+            ": contacts past their maximum come before all but emergencies, longest past first.";
+      break;
+    case urgency_queue::tier::normal: {
+      const duration left = queue_.answer_due(e) - now;
+      why = "Band " + std::string{triage_code(e.band)} + ", waited " + plain_duration(waited) +
+            (left >= duration::zero() ? "; breaches its " + plain_duration(row.answer_target) +
+                                            " answer target in " + plain_duration(left)
+                                      : "; breached its " + plain_duration(row.answer_target) +
+                                            " answer target " + plain_duration(left) + " ago") +
+            ". Ranked by time to breach: sooner comes first.";
+      break;
+    }
+  }
+  if (c.kind == channel::callback && c.callback_of) {
+    why += " Callback for contact " + std::to_string(c.callback_of->value()) +
+           ", keeping that contact's place.";
+  }
+  if (c.offered_to) why += " On offer to nurse " + c.offered_to->value() + ".";
+  return why;
+}
+
+std::vector<queue_entry_view> engine::queue_snapshot(timestamp now) const {
+  std::vector<queue_entry_view> rows;
+  rows.reserve(queue_.size());
+  // Before the last applied event the engine's own answers would be stale.
+  const timestamp at = std::max(now, now_);
+  queue_.for_each_ranked(at, [&](const urgency_queue::entry& e) {
+    const contact& c = contacts_.at(e.id.value());
+    queue_entry_view v;
+    v.rank = rows.size() + 1;
+    v.contact = e.id;
+    v.band = e.band;
+    v.kind = c.kind;
+    v.area = c.area;
+    v.arrival = e.arrival;
+    v.waited = at - e.arrival;
+    v.time_to_breach = queue_.answer_due(e) - at;
+    v.time_to_max_wait = queue_.max_due(e) - at;
+    v.tier = queue_.tier_of(e, at);
+    v.offered_to = c.offered_to;
+    v.callback = c.kind == channel::callback;
+    v.reason = describe_rank(e, c, at);
+    rows.push_back(std::move(v));
+    return true;
+  });
+  return rows;
+}
+
+namespace {
+
+nurse_view view_of(const nurse& n) {
+  nurse_view v;
+  v.id = n.id;
+  v.status = n.status;
+  v.state = n.state();
+  v.skills = n.skills;
+  v.areas = n.areas;
+  v.calls = static_cast<std::uint32_t>(n.calls.size());
+  v.texts = static_cast<std::uint32_t>(n.texts.size());
+  v.text_capacity = n.text_capacity;
+  v.contacts.assign(n.calls.begin(), n.calls.end());
+  v.contacts.insert(v.contacts.end(), n.texts.begin(), n.texts.end());
+  v.offered_contact = n.offer;
+  v.wrap_up_until = n.wrap_up_until;
+  v.free_since = n.free_since;
+  return v;
+}
+
+}  // namespace
+
+std::vector<nurse_view> engine::nurses() const {
+  std::vector<nurse_view> rows;
+  rows.reserve(nurses_.size());
+  for (const auto& kv : nurses_) rows.push_back(view_of(kv.second));
+  return rows;
+}
+
+std::optional<nurse_view> engine::find_nurse(const nurse_id& id) const {
+  const auto it = nurses_.find(id);
+  if (it == nurses_.end()) return std::nullopt;
+  return view_of(it->second);
+}
+
+std::string engine::dump() const {
+  std::ostringstream o;
+  const auto t = [](const std::optional<timestamp>& v) {
+    return v ? std::to_string(to_micros(*v)) : std::string{"-"};
+  };
+  const auto nid = [](const std::optional<nurse_id>& v) {
+    return v ? v->value() : std::string{"-"};
+  };
+  o << "now " << to_micros(now_) << " applied " << stats_.applied << " last_seq " << stats_.last_seq
+    << "\n";
+  o << "waiting calls " << waiting_calls_ << " texts " << waiting_texts_ << "\n";
+  for (const auto& [id, c] : contacts_) {
+    o << "contact " << id << " kind " << to_string(c.kind) << " route " << static_cast<int>(c.route)
+      << " area '" << c.area << "' from '" << c.from << "' withheld " << c.from_withheld
+      << " call '" << c.call_id << "' created " << to_micros(c.created) << " arrival "
+      << to_micros(c.arrival) << " callback_of "
+      << (c.callback_of ? std::to_string(c.callback_of->value()) : "-") << " due "
+      << t(c.callback_due) << " state " << to_string(c.state) << " band " << triage_code(c.band)
+      << " set_by " << to_string(c.band_set_by) << " nurse_triaged " << c.nurse_triaged
+      << " rules [" << join(c.risk_rules, ",") << "] msgs " << c.messages_in << " offered "
+      << nid(c.offered_to) << "@" << t(c.offer_expires) << " nurse " << nid(c.nurse) << " answered "
+      << t(c.answered_time) << " abandoned " << t(c.abandoned_time) << " closed "
+      << t(c.closed_time) << " exit " << to_string(c.exit) << " outcome '" << c.outcome_code
+      << "' level " << c.escalation_level << " next_esc " << t(c.next_escalation) << " next_widen "
+      << t(c.next_widening) << "\n";
+    for (const triage_change& h : c.triage_history) {
+      o << "  triage " << to_micros(h.at) << " " << triage_code(h.from) << "->" << triage_code(h.to)
+        << " " << to_string(h.source) << " '" << h.by << "' '" << h.reason << "'\n";
+    }
+    for (const contact_note& n : c.notes) {
+      o << "  note " << to_micros(n.at) << " '" << n.by << "' '" << n.text << "'\n";
+    }
+    for (const contact_reply& r : c.replies) {
+      o << "  reply " << to_micros(r.at) << " '" << r.by << "' " << r.clinically_necessary << " '"
+        << r.body << "'\n";
+    }
+    for (const contact_decline& d : c.declines) {
+      o << "  decline " << to_micros(d.at) << " '" << d.by.value() << "' '" << d.reason << "'\n";
+    }
+  }
+  for (const auto& [id, n] : nurses_) {
+    o << "nurse '" << id.value() << "' status " << to_string(n.status) << " state "
+      << to_string(n.state()) << " skills [" << join(n.skills, ",") << "] areas ["
+      << join(n.areas, ",") << "] cap " << n.text_capacity << " senior " << n.senior << " calls [";
+    for (const contact_id c : n.calls) o << c.value() << ",";
+    o << "] texts [";
+    for (const contact_id c : n.texts) o << c.value() << ",";
+    o << "] offer " << (n.offer ? std::to_string(n.offer->value()) : "-") << " wrap "
+      << t(n.wrap_up_until) << " on " << to_micros(n.signed_on_at) << " free "
+      << to_micros(n.free_since) << "\n";
+  }
+  for (const auto& [k, v] : calls_) o << "call '" << k << "' " << v << "\n";
+  for (const auto& [k, v] : open_texts_) o << "open_text '" << k << "' " << v << "\n";
+  for (const auto& [k, v] : owed_callbacks_) o << "owed '" << k << "' " << v << "\n";
+  o << "queue";
+  queue_.for_each_ranked(now_, [&](const urgency_queue::entry& e) {
+    o << " " << e.id.value() << ":" << triage_code(e.band) << ":" << to_micros(e.arrival);
+    return true;
+  });
+  o << "\n";
+  const auto timers = [&](std::string_view name, const contact_timers& s) {
+    o << name;
+    for (const auto& [at, id] : s) o << " " << to_micros(at) << ":" << id;
+    o << "\n";
+  };
+  timers("offer_timers", offer_timers_);
+  timers("callback_timers", callback_timers_);
+  timers("escalation_timers", escalation_timers_);
+  timers("widening_timers", widening_timers_);
+  o << "wrap_up_timers";
+  for (const auto& [at, id] : wrap_up_timers_) o << " " << to_micros(at) << ":" << id.value();
+  o << "\n";
+  return o.str();
+}
+
+std::uint64_t engine::digest() const {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char ch : dump()) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
 
 }  // namespace crisisline::core

@@ -2,10 +2,21 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "core/contact.hpp"
 #include "core/effect.hpp"
 #include "core/event.hpp"
+#include "core/risk.hpp"
+#include "core/roster.hpp"
+#include "core/settings.hpp"
+#include "core/urgency_queue.hpp"
+#include "core/views.hpp"
 
 namespace crisisline::core {
 
@@ -20,20 +31,144 @@ struct engine_stats {
 // The whole in-memory state of the service, rebuilt by applying the log in
 // order. Live traffic and recovery call the same apply().
 //
+// Every apply(e) first handles whatever fell due by e.recorded_time (offer
+// timeouts, wrap-up ends, due callbacks, escalations, eligibility widening),
+// in the order it fell due; then the event itself; then offers waiting
+// contacts to free nurses. So a late timer_fired never lets an expired offer
+// be accepted, and replaying the log reproduces every decision.
+//
+// Offers: the best-ranked waiting contact goes to the eligible nurse free the
+// longest (fewest texts first); area and seniority restrictions lift after the
+// queue_settings waits, and emergency bands ignore them and also interrupt
+// wrap-up. A nurse holds at most one offer at a time.
+//
 // Not thread-safe: owned by the io thread (or by recovery before serving).
+// Views and find_* results are valid until the next apply().
 class engine {
  public:
+  engine();
+  // `s` should pass validate(s); the app refuses to start otherwise.
+  explicit engine(settings s);
+
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+  engine(engine&&) = default;
+  engine& operator=(engine&&) = default;
+  ~engine() = default;
+
   // Applies one committed event. Events must come in strictly increasing seq
-  // order; time is the event's recorded_time.
+  // order; time is the event's recorded_time. Never throws for bad input: a
+  // command that cannot be carried out yields command_rejected and changes nothing.
   [[nodiscard]] effects apply(const event& e);
 
   // Earliest time at which a timer_fired event would change something.
   [[nodiscard]] std::optional<timestamp> next_deadline() const;
 
   [[nodiscard]] const engine_stats& stats() const { return stats_; }
+  [[nodiscard]] const settings& config() const { return settings_; }
+
+  // GET /v1/queue: waiting contacts in rank order as of `now` (normally the
+  // current time; it should not be earlier than the last applied event).
+  [[nodiscard]] std::vector<queue_entry_view> queue_snapshot(timestamp now) const;
+  [[nodiscard]] std::size_t waiting_count() const { return queue_.size(); }
+
+  // Signed-on nurses, by id.
+  [[nodiscard]] std::vector<nurse_view> nurses() const;
+  [[nodiscard]] std::optional<nurse_view> find_nurse(const nurse_id& id) const;
+
+  // A contact's detail: band, risk rules fired, triage history, notes.
+  [[nodiscard]] const contact* find_contact(contact_id id) const;
+
+  // The whole state as canonical text (every contact, nurse, queue lane and
+  // timer), for the replay-equivalence check and for debugging. Equal states
+  // give equal dumps.
+  [[nodiscard]] std::string dump() const;
+  // 64-bit FNV-1a of dump().
+  [[nodiscard]] std::uint64_t digest() const;
 
  private:
+  using contact_timers = std::set<std::pair<timestamp, std::uint64_t>>;
+
+  void handle(const call_event& c, std::uint64_t seq, effects& out);
+  void handle(const text_event& t, const std::string& area, route_of_access route,
+              std::uint64_t seq, effects& out);
+  void handle(const console_command& c, std::uint64_t seq, effects& out);
+
+  void on_sign_on(const nurse_id& who, const nurse_sign_on& cmd, effects& out);
+  void on_sign_off(const nurse_id& who, effects& out);
+  void on_set_status(const nurse_id& who, const set_nurse_status& cmd, effects& out);
+  void on_accept(const nurse_id& who, const accept_offer& cmd, effects& out);
+  void on_decline(const nurse_id& who, const decline_offer& cmd, effects& out);
+  void on_take_next(const nurse_id& who, effects& out);
+  void on_set_triage(const nurse_id& who, const set_triage& cmd, effects& out);
+  void on_add_note(const nurse_id& who, const add_note& cmd, effects& out);
+  void on_reply(const nurse_id& who, const reply_text& cmd, effects& out);
+  void on_transfer(const nurse_id& who, const transfer& cmd, effects& out);
+  void on_close(const nurse_id& who, const close_contact& cmd, effects& out);
+  void on_create_callback(const nurse_id& who, const create_callback& cmd, std::uint64_t seq,
+                          effects& out);
+  void on_wrap_up_done(const nurse_id& who, effects& out);
+
+  contact& new_contact(std::uint64_t seq, channel kind);
+  void enqueue(contact& c);
+  void leave_queue(contact& c, queue_exit why, withdraw_reason offer_reason, effects& out);
+  void assign(contact& c, nurse& n, effects& out);
+  void release(contact& c, bool wrap_up);
+  void close(contact& c);
+  void abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out);
+  contact& make_callback(const contact& from, std::uint64_t seq);
+  void set_band(contact& c, triage_category band, band_source source, std::string by,
+                std::string reason, effects& out);
+  void apply_risk(contact& c, std::string_view text, effects& out);
+
+  void make_offer(contact& c, nurse& n, effects& out);
+  void withdraw_offer(contact& c, withdraw_reason why, effects& out);
+  [[nodiscard]] bool eligible(const nurse& n, const contact& c) const;
+  void dispatch(effects& out);
+
+  void schedule(contact& c);
+  void unschedule(contact& c);
+  [[nodiscard]] std::optional<timestamp> escalation_time(const contact& c,
+                                                         std::uint32_t level) const;
+  [[nodiscard]] std::optional<timestamp> widening_after(const contact& c, timestamp t) const;
+  void run_due(effects& out);
+  void escalate(contact& c, effects& out);
+
+  [[nodiscard]] contact* find(std::uint64_t id);
+  [[nodiscard]] nurse* find(const nurse_id& id);
+  void reject(const nurse_id& who, std::string_view command, std::string reason, effects& out);
+  void notify_supervisors(std::string kind, contact_id about, std::string text, effects& out);
+  void notify_nurse(const nurse_id& who, std::string kind, contact_id about, std::string text,
+                    effects& out);
+  [[nodiscard]] std::string describe_rank(const urgency_queue::entry& e, const contact& c,
+                                          timestamp now) const;
+
+  settings settings_;
+  risk_detector risk_;
+  urgency_queue queue_;
   engine_stats stats_;
+  // The engine's clock: the latest recorded_time applied, never moving back.
+  timestamp now_{};
+
+  std::map<std::uint64_t, contact> contacts_;
+  std::map<nurse_id, nurse> nurses_;
+  // Provider call id -> contact, so every status of a call finds its contact.
+  std::map<std::string, std::uint64_t> calls_;
+  // Sender -> their open text conversation.
+  std::map<std::string, std::uint64_t> open_texts_;
+  // Number -> callback owed to it, so a redial takes the callback's place.
+  std::map<std::string, std::uint64_t> owed_callbacks_;
+
+  // Contacts in the queue by channel (callbacks count as calls), so offering
+  // stops scanning once no free nurse could take anything still to be seen.
+  std::size_t waiting_calls_ = 0;
+  std::size_t waiting_texts_ = 0;
+
+  contact_timers offer_timers_;
+  std::set<std::pair<timestamp, nurse_id>> wrap_up_timers_;
+  contact_timers callback_timers_;
+  contact_timers escalation_timers_;
+  contact_timers widening_timers_;
 };
 
 }  // namespace crisisline::core

@@ -23,22 +23,20 @@ std::string_view name(level l) {
   return "info";
 }
 
-void append_timestamp(std::string& out) {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now - secs).count();
-  const std::time_t t = std::chrono::system_clock::to_time_t(secs);
+}  // namespace
+
+void append_utc(std::string& out, std::chrono::sys_time<std::chrono::microseconds> t) {
+  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
+  const std::time_t tt = secs.time_since_epoch().count();
   std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
+  gmtime_r(&tt, &tm);
+  char buf[96];
   const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                              tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                              tm.tm_sec, static_cast<int>(ms));
   out.append(buf, static_cast<std::size_t>(n));
 }
-
-}  // namespace
 
 void set_level(level l) { current_level.store(l, std::memory_order_relaxed); }
 
@@ -81,7 +79,8 @@ void write(level l, std::string_view msg, std::initializer_list<field> fields) {
   std::string line;
   line.reserve(128);
   line += R"({"ts":")";
-  append_timestamp(line);
+  append_utc(line, std::chrono::time_point_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now()));
   line += R"(","level":")";
   line += name(l);
   line += R"(","msg":")";

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <string>
 #include <initializer_list>
 #include <string_view>
 #include <variant>
@@ -39,6 +41,9 @@ inline void debug(std::string_view msg, std::initializer_list<field> f = {}) { w
 inline void info(std::string_view msg, std::initializer_list<field> f = {}) { write(level::info, msg, f); }
 inline void warn(std::string_view msg, std::initializer_list<field> f = {}) { write(level::warn, msg, f); }
 inline void error(std::string_view msg, std::initializer_list<field> f = {}) { write(level::error, msg, f); }
+
+// Appends `t` as ISO 8601 UTC with milliseconds ("2026-11-21T23:52:45.123Z").
+void append_utc(std::string& out, std::chrono::sys_time<std::chrono::microseconds> t);
 
 // Appends `s` to `out` as the inside of a JSON string (no quotes).
 void append_json_escaped(std::string& out, std::string_view s);

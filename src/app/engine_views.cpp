@@ -1,0 +1,186 @@
+#include "app/engine_views.hpp"
+
+#include "log/log.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+
+namespace crisisline::app {
+namespace json = boost::json;
+namespace {
+
+std::string iso8601(core::timestamp t) {
+  std::string out;
+  log::append_utc(out, t);
+  return out;
+}
+
+double secs(core::duration d) { return std::chrono::duration<double>(d).count(); }
+
+json::value opt_time(const std::optional<core::timestamp>& t) {
+  return t ? json::value(iso8601(*t)) : json::value(nullptr);
+}
+
+std::string_view tier_name(core::urgency_queue::tier t) {
+  switch (t) {
+    case core::urgency_queue::tier::emergency: return "emergency";
+    case core::urgency_queue::tier::overdue: return "overdue";
+    case core::urgency_queue::tier::normal: return "normal";
+  }
+  return "normal";
+}
+
+std::string_view route_name(core::route_of_access r) {
+  switch (r) {
+    case core::route_of_access::nhs111_option2: return "nhs111_option2";
+    case core::route_of_access::local_line: return "local_line";
+    case core::route_of_access::sms_keyword: return "sms_keyword";
+    case core::route_of_access::professional_line: return "professional_line";
+    case core::route_of_access::unspecified: return "unspecified";
+  }
+  return "unspecified";
+}
+
+json::object queue_entry(const core::queue_entry_view& q) {
+  return {{"rank", q.rank},
+          {"contact_id", q.contact.value()},
+          {"band", core::triage_code(q.band)},
+          {"channel", core::to_string(q.kind)},
+          {"area", q.area},
+          {"arrived", iso8601(q.arrival)},
+          {"waited_seconds", secs(q.waited)},
+          {"time_to_breach_seconds", secs(q.time_to_breach)},
+          {"time_to_max_wait_seconds", secs(q.time_to_max_wait)},
+          {"tier", tier_name(q.tier)},
+          {"offered_to", q.offered_to ? json::value(q.offered_to->value()) : json::value(nullptr)},
+          {"callback", q.callback},
+          {"reason", q.reason}};
+}
+
+json::object nurse(const core::nurse_view& n) {
+  json::array contacts;
+  for (const auto& c : n.contacts) contacts.push_back(c.value());
+  return {{"nurse_id", n.id.value()},
+          {"status", core::to_string(n.status)},
+          {"state", core::to_string(n.state)},
+          {"skills", json::value_from(n.skills)},
+          {"areas", json::value_from(n.areas)},
+          {"calls", n.calls},
+          {"texts", n.texts},
+          {"text_capacity", n.text_capacity},
+          {"contacts", contacts},
+          {"offered_contact",
+           n.offered_contact ? json::value(n.offered_contact->value()) : json::value(nullptr)},
+          {"wrap_up_until", opt_time(n.wrap_up_until)},
+          {"free_since", iso8601(n.free_since)}};
+}
+
+json::object contact(const core::contact& c) {
+  json::array history;
+  for (const auto& t : c.triage_history) {
+    history.push_back(json::object{{"at", iso8601(t.at)},
+                                   {"from", core::triage_code(t.from)},
+                                   {"to", core::triage_code(t.to)},
+                                   {"source", core::to_string(t.source)},
+                                   {"by", t.by},
+                                   {"reason", t.reason}});
+  }
+  json::array notes;
+  for (const auto& n : c.notes) notes.push_back(json::object{{"at", iso8601(n.at)}, {"by", n.by}, {"text", n.text}});
+  json::array replies;
+  for (const auto& r : c.replies) {
+    replies.push_back(json::object{{"at", iso8601(r.at)},
+                                   {"by", r.by},
+                                   {"body", r.body},
+                                   {"clinically_necessary", r.clinically_necessary}});
+  }
+  json::array declines;
+  for (const auto& d : c.declines) {
+    declines.push_back(json::object{{"at", iso8601(d.at)}, {"by", d.by.value()}, {"reason", d.reason}});
+  }
+  return {{"contact_id", c.id.value()},
+          {"channel", core::to_string(c.kind)},
+          {"route", route_name(c.route)},
+          {"area", c.area},
+          {"from", c.from},
+          {"from_withheld", c.from_withheld},
+          {"call_id", c.call_id},
+          {"state", core::to_string(c.state)},
+          {"band", core::triage_code(c.band)},
+          {"band_set_by", core::to_string(c.band_set_by)},
+          {"nurse_triaged", c.nurse_triaged},
+          {"risk_rules", json::value_from(c.risk_rules)},
+          {"triage_history", history},
+          {"notes", notes},
+          {"replies", replies},
+          {"declines", declines},
+          {"messages_in", c.messages_in},
+          {"created", iso8601(c.created)},
+          {"arrival", iso8601(c.arrival)},
+          {"callback_of", c.callback_of ? json::value(c.callback_of->value()) : json::value(nullptr)},
+          {"callback_due", opt_time(c.callback_due)},
+          {"offered_to", c.offered_to ? json::value(c.offered_to->value()) : json::value(nullptr)},
+          {"nurse", c.nurse ? json::value(c.nurse->value()) : json::value(nullptr)},
+          {"answered", opt_time(c.answered_time)},
+          {"abandoned", opt_time(c.abandoned_time)},
+          {"closed", opt_time(c.closed_time)},
+          {"exit", core::to_string(c.exit)},
+          {"outcome_code", c.outcome_code}};
+}
+
+net::http_response json_response(const json::value& v) {
+  return net::http_response{200, "application/json", {}, json::serialize(v)};
+}
+
+// Wraps a handler so it runs only with a valid bearer token.
+net::handler authorized(const bearer_auth& auth, net::handler h) {
+  return [&auth, h = std::move(h)](net::http_request&& req, net::responder respond) {
+    if (!auth.check(req.header("authorization"))) {
+      auto r = net::http_response::error(401, "unauthorized", "a valid bearer token is required");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return respond(std::move(r));
+    }
+    h(std::move(req), std::move(respond));
+  };
+}
+
+}  // namespace
+
+void add_view_routes(net::router& r, const core::engine& engine, const bearer_auth& auth,
+                     std::function<core::timestamp()> now) {
+  r.add("GET", "/v1/queue",
+        authorized(auth, [&engine, now](net::http_request&&, net::responder respond) {
+          const auto t = now();
+          json::array entries;
+          for (const auto& q : engine.queue_snapshot(t)) entries.push_back(queue_entry(q));
+          respond(json_response(json::object{{"as_of", iso8601(t)},
+                                             {"waiting", entries.size()},
+                                             {"entries", std::move(entries)}}));
+        }));
+  r.add("GET", "/v1/nurses",
+        authorized(auth, [&engine](net::http_request&&, net::responder respond) {
+          json::array nurses;
+          for (const auto& n : engine.nurses()) nurses.push_back(nurse(n));
+          respond(json_response(json::object{{"nurses", std::move(nurses)}}));
+        }));
+  r.add_prefix("GET", "/v1/contacts/",
+               authorized(auth, [&engine](net::http_request&& req, net::responder respond) {
+                 const std::string_view id_text = std::string_view(req.path).substr(13);
+                 std::uint64_t id = 0;
+                 const auto [end, ec] =
+                     std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+                 if (ec != std::errc{} || end != id_text.data() + id_text.size()) {
+                   return respond(net::http_response::error(400, "invalid_contact_id",
+                                                            "contact ids are positive integers"));
+                 }
+                 const auto* c = engine.find_contact(core::contact_id{id});
+                 if (!c) {
+                   return respond(net::http_response::error(
+                       404, "not_found", "no contact " + std::to_string(id)));
+                 }
+                 respond(json_response(contact(*c)));
+               }));
+}
+
+}  // namespace crisisline::app
