@@ -49,6 +49,8 @@ void log_effects(std::uint64_t seq, const core::effects& effects) {
                                            {"nurse_id", std::string_view(e.nurse.value())},
                                            {"command", std::string_view(e.command)},
                                            {"reason", std::string_view(e.reason)}});
+          } else if constexpr (std::is_same_v<T, core::send_text>) {
+            log::info("text to send", {{"seq", seq}, {"outbound_id", e.outbound_id}});
           } else {
             static_assert(sizeof(T) == 0, "log every effect kind");
           }

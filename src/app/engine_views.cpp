@@ -129,6 +129,23 @@ json::object contact(const core::contact& c) {
           {"outcome_code", c.outcome_code}};
 }
 
+json::array outbound_for(const core::engine& engine, core::contact_id id) {
+  json::array out;
+  for (const auto& [oid, t] : engine.outbox().all()) {
+    if (t.contact != id) continue;
+    out.push_back(json::object{{"outbound_id", oid},
+                               {"status", core::to_string(t.status)},
+                               {"clinically_necessary", t.clinically_necessary},
+                               {"attempts", t.attempts},
+                               {"provider_message_id", t.provider_message_id},
+                               {"delivery_status", t.delivery_status},
+                               {"error", t.last_error},
+                               {"requested", iso8601(t.requested)},
+                               {"by", t.requested_by}});
+  }
+  return out;
+}
+
 net::http_response json_response(const json::value& v) {
   return net::http_response{200, "application/json", {}, json::serialize(v)};
 }
@@ -179,7 +196,10 @@ void add_view_routes(net::router& r, const core::engine& engine, const bearer_au
                    return respond(net::http_response::error(
                        404, "not_found", "no contact " + std::to_string(id)));
                  }
-                 respond(json_response(contact(*c)));
+                 auto body = contact(*c);
+                 body["outbound"] = outbound_for(engine, c->id);
+                 body["opted_out"] = engine.outbox().opted_out(c->from);
+                 respond(json_response(body));
                }));
 }
 

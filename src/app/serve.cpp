@@ -7,6 +7,10 @@
 #include "app/commands.hpp"
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
+#include "app/outbox_sender.hpp"
+#include "app/sms_routing.hpp"
+#include "app/sms_webhook.hpp"
+#include "net/http_client.hpp"
 #include "codec/clinical_settings.hpp"
 #include "app/event_pipeline.hpp"
 #include "app/ingest_handler.hpp"
@@ -98,7 +102,35 @@ int serve(const serve_options& opts) {
   }
   core::engine engine(std::get<core::settings>(std::move(clinical)));
   event_pipeline pipeline(loop, *writer, engine, wall_clock);
-  pipeline.on_effects(log_effects);
+  std::unique_ptr<sms_routing> routing;
+  try {
+    routing = std::make_unique<sms_routing>(config);
+  } catch (const std::invalid_argument& e) {
+    log::error("invalid configuration", {{"error", std::string_view(e.what())}});
+    return exit_bad_config;
+  }
+  const auto& tw = config.twilio();
+  const twilio_settings twilio{
+      .public_base_url = config.server().public_base_url(),
+      .tokens = {codec::secret(tw.auth_token(), tw.auth_token_env()),
+                 codec::secret(tw.secondary_auth_token(), tw.secondary_auth_token_env())},
+      .account_sid = tw.account_sid(),
+      .max_form_bytes = config.server().max_body_bytes()};
+  net::http_client http(loop);
+  outbox_sender sender(loop, http, pipeline, engine,
+                       sms_rest_settings{.api_base_url = tw.api_base_url(),
+                                         .account_sid = tw.account_sid(),
+                                         .auth_token = twilio.tokens.primary,
+                                         .status_callback_url = config.server().public_base_url() +
+                                                                "/v1/webhooks/twilio/sms/status",
+                                         .timeout = std::chrono::seconds(tw.request_timeout_seconds()),
+                                         .max_attempts = tw.max_send_attempts()});
+  pipeline.on_effects([&sender](std::uint64_t seq, const core::effects& effects) {
+    log_effects(seq, effects);
+    for (const auto& fx : effects) {
+      if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
+    }
+  });
   try {
     store::event_reader reader(sc.path());
     const auto r = pipeline.recover(reader);
@@ -122,6 +154,8 @@ int serve(const serve_options& opts) {
                ingest(std::move(req), std::move(respond));
              });
   add_view_routes(routes, engine, auth, wall_clock);
+  add_sms_routes(routes, pipeline, engine, *routing, twilio,
+                 sms_limits{.max_body_bytes = config.sms().max_body_bytes()}, wall_clock);
   add_ops_routes(routes, ops_sources{.writer = *writer,
                                      .pipeline = pipeline,
                                      .server = [&server] { return server.get(); },
@@ -148,6 +182,7 @@ int serve(const serve_options& opts) {
     draining = true;
     server->stop_accepting();
     pipeline.stop_timers();
+    sender.stop();
     // Commits everything already accepted; its completions are queued on
     // this loop ahead of the close below, so every accepted request is
     // answered before its connection closes.
@@ -156,6 +191,7 @@ int serve(const serve_options& opts) {
     loop.stop_signals();
   });
 
+  sender.resume();
   log::info("listening", {{"host", std::string_view(listen.host)},
                           {"port", server->port()},
                           {"db", std::string_view(sc.path())},

@@ -40,6 +40,11 @@ void fill_defaults(v1::Config& c) {
   if (st->checkpoint_wal_pages() == 0) st->set_checkpoint_wal_pages(4'000);
   if (st->retry_after_seconds() == 0) st->set_retry_after_seconds(1);
   if (c.logging().level().empty()) c.mutable_logging()->set_level("info");
+  auto* tw = c.mutable_twilio();
+  if (tw->api_base_url().empty()) tw->set_api_base_url("https://api.twilio.com");
+  if (tw->request_timeout_seconds() == 0) tw->set_request_timeout_seconds(15);
+  if (tw->max_send_attempts() == 0) tw->set_max_send_attempts(8);
+  if (c.sms().max_body_bytes() == 0) c.mutable_sms()->set_max_body_bytes(16 << 10);
 }
 
 std::optional<std::string> check(const v1::Config& c) {
@@ -102,6 +107,13 @@ std::string_view default_config_text() { return embedded::default_config_textpro
 
 config_result default_config() {
   return parse_config(default_config_text(), "<embedded default>");
+}
+
+std::string secret(const std::string& value, const std::string& env) {
+  if (!env.empty()) {
+    if (const char* v = std::getenv(env.c_str()); v && *v) return v;
+  }
+  return value;
 }
 
 std::string integration_token(const v1::IntegrationToken& t) {

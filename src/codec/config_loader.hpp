@@ -31,6 +31,10 @@ using config_result = std::variant<v1::Config, config_error>;
 [[nodiscard]] config_result default_config();
 [[nodiscard]] std::string_view default_config_text();
 
+// A secret given as a value and/or the name of an environment variable; the
+// variable wins when it is set and not empty.
+[[nodiscard]] std::string secret(const std::string& value, const std::string& env);
+
 // The bearer token of an integration, resolving token_env; empty if unset.
 [[nodiscard]] std::string integration_token(const v1::IntegrationToken& t);
 

@@ -94,6 +94,31 @@ core::unit_state to_core(v1::UnitState s) {
   return core::unit_state::unspecified;
 }
 
+core::opt_keyword to_core(v1::OptKeyword k) {
+  switch (k) {
+    case v1::OPT_OUT: return core::opt_keyword::opt_out;
+    case v1::OPT_IN: return core::opt_keyword::opt_in;
+    case v1::OPT_HELP: return core::opt_keyword::help;
+    case v1::OPT_KEYWORD_NONE:
+    case v1::OptKeyword_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::OptKeyword_INT_MAX_SENTINEL_DO_NOT_USE_: return core::opt_keyword::none;
+  }
+  return core::opt_keyword::none;
+}
+
+core::send_outcome to_core(v1::OutboundTextResult::Outcome o) {
+  switch (o) {
+    case v1::OutboundTextResult::ACCEPTED: return core::send_outcome::accepted;
+    case v1::OutboundTextResult::FAILED_RETRYABLE: return core::send_outcome::failed_retryable;
+    case v1::OutboundTextResult::FAILED_PERMANENT: return core::send_outcome::failed_permanent;
+    case v1::OutboundTextResult::OUTCOME_UNSPECIFIED:
+    case v1::OutboundTextResult_Outcome_OutboundTextResult_Outcome_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::OutboundTextResult_Outcome_OutboundTextResult_Outcome_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::send_outcome::unspecified;
+  }
+  return core::send_outcome::unspecified;
+}
+
 core::text_event to_core(const v1::TextEvent& t) {
   return core::text_event{.message_id = t.message_id(),
                           .from = t.from(),
@@ -102,7 +127,13 @@ core::text_event to_core(const v1::TextEvent& t) {
                           .num_segments = t.num_segments(),
                           .num_media = t.num_media(),
                           .sender_flagged = t.sender_flagged(),
-                          .body_repaired = t.body_repaired()};
+                          .body_repaired = t.body_repaired(),
+                          .area = t.area(),
+                          .routing_reason = t.routing_reason(),
+                          .route = to_core(t.route()),
+                          .opt = to_core(t.opt_keyword()),
+                          .opt_ambiguous = t.opt_ambiguous(),
+                          .sender_blocked = t.sender_blocked()};
 }
 
 template <typename C>
@@ -198,6 +229,14 @@ core::event_payload payload_to_core(const v1::Event& e) {
       return out;
     }
     case v1::Event::kTimer: return core::timer_fired{.reason = e.timer().reason()};
+    case v1::Event::kOutboundResult: {
+      const auto& r = e.outbound_result();
+      return core::outbound_result{.outbound_id = r.outbound_id(),
+                                   .outcome = to_core(r.outcome()),
+                                   .provider_message_id = r.provider_message_id(),
+                                   .attempt = r.attempt(),
+                                   .error = r.error()};
+    }
     case v1::Event::PAYLOAD_NOT_SET: return std::monostate{};
   }
   return std::monostate{};
@@ -247,6 +286,7 @@ std::string_view payload_kind(const v1::Event& e) {
     case v1::Event::kConsole: return "console";
     case v1::Event::kCrewStatus: return "crew_status";
     case v1::Event::kTimer: return "timer";
+    case v1::Event::kOutboundResult: return "outbound_result";
     case v1::Event::PAYLOAD_NOT_SET: return "none";
   }
   return "none";
@@ -276,6 +316,7 @@ std::optional<std::string> ingest_problem(const v1::Event& e) {
   if (e.source_event_id().size() > max_id_bytes) return "source_event_id is longer than 256 bytes";
   if (e.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "event has no payload";
   if (e.has_timer()) return "timer events are created by the server, not ingested";
+  if (e.has_outbound_result()) return "outbound_result events are created by the server, not ingested";
   if (e.has_call() && e.call().call_id().empty()) return "call.call_id is required";
   if (e.has_call() && e.call().status() == v1::CALL_STATUS_UNSPECIFIED)
     return "call.status is required";

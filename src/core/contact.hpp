@@ -88,6 +88,8 @@ struct contact {
   std::string area;
   // Caller or sender as sent; `from_withheld` when it cannot be called back.
   std::string from;
+  // The service number the person called or texted; replies go out from it.
+  std::string service_number;
   bool from_withheld = false;
   std::string call_id;
   timestamp created{};

@@ -51,6 +51,12 @@ inline constexpr const char* callback_created = "callback_created";
 inline constexpr const char* abandoned_no_callback = "abandoned_no_callback";
 // A contact was handed to this nurse by a colleague.
 inline constexpr const char* transferred = "transferred";
+// A text from a number blocked for abuse: stored, never queued.
+inline constexpr const char* blocked_sender_text = "blocked_sender_text";
+// The person texted an opt-out (or opt-in) word.
+inline constexpr const char* opted_out = "opted_out";
+// END or QUIT alone: may mean stop texting, may mean something worse.
+inline constexpr const char* ambiguous_opt_word = "ambiguous_opt_word";
 }  // namespace notice_kind
 
 // The engine offers a waiting contact to a nurse; the console shows it until
@@ -104,8 +110,16 @@ struct command_rejected {
   friend bool operator==(const command_rejected&, const command_rejected&) = default;
 };
 
-using effect =
-    std::variant<notice, offer_made, offer_withdrawn, contact_assigned, command_rejected>;
+// An outbound text (sms_outbox::find(outbound_id)) may now be handed to the
+// provider. Sent only after the event that asked for it is committed.
+struct send_text {
+  std::uint64_t outbound_id = 0;
+
+  friend bool operator==(const send_text&, const send_text&) = default;
+};
+
+using effect = std::variant<notice, offer_made, offer_withdrawn, contact_assigned,
+                            command_rejected, send_text>;
 using effects = std::vector<effect>;
 
 }  // namespace crisisline::core

@@ -94,14 +94,18 @@ effects engine::apply(const event& e) {
         if constexpr (std::is_same_v<T, call_event>) {
           handle(p, e.seq, out);
         } else if constexpr (std::is_same_v<T, text_event>) {
-          handle(p, std::string{}, route_of_access::unspecified, e.seq, out);
+          handle(p, p.area, p.route, e.seq, out);
         } else if constexpr (std::is_same_v<T, keyword_text>) {
           handle(p.text, p.area, route_of_access::sms_keyword, e.seq, out);
         } else if constexpr (std::is_same_v<T, console_command>) {
           handle(p, e.seq, out);
+        } else if constexpr (std::is_same_v<T, text_status>) {
+          outbox_.on_status(p, out);
+        } else if constexpr (std::is_same_v<T, outbound_result>) {
+          outbox_.on_result(p, out);
         }
-        // Delivery statuses, crew statuses and timers change nothing here;
-        // timers only make run_due() happen.
+        // Crew statuses and timers change nothing here; timers only make
+        // run_due() happen.
       },
       e.payload);
   run_due(out);
@@ -289,19 +293,60 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
 void engine::handle(const text_event& t, const std::string& area, route_of_access route,
                     std::uint64_t seq, effects& out) {
   const bool withheld = is_withheld(t.from);
-  if (!withheld) {
-    if (const auto open = open_texts_.find(t.from); open != open_texts_.end()) {
-      contact& c = contacts_.at(open->second);
-      ++c.messages_in;
-      if (c.area.empty()) c.area = area;
-      apply_risk(c, t.body, out);
-      return;
+  if (t.sender_blocked) {
+    // Stored in the log and shown to supervisors; never queued for a nurse.
+    out.push_back(notice{.to = notice::audience::supervisors,
+                         .kind = notice_kind::blocked_sender_text,
+                         .contact_id = 0,
+                         .text = "A text from a number blocked for abuse was received (event " +
+                                 std::to_string(seq) + ")."});
+    return;
+  }
+  const std::string opt_change = withheld ? std::string{} : outbox_.on_inbound(t.from, t.opt);
+  const auto open = withheld ? open_texts_.end() : open_texts_.find(t.from);
+  const auto tell = [&](const contact& c, std::string_view kind, const std::string& text) {
+    if (c.nurse) {
+      out.push_back(notice{.to = notice::audience::nurse,
+                           .nurse_id = c.nurse->value(),
+                           .kind = std::string(kind),
+                           .contact_id = c.id.value(),
+                           .text = text});
+    } else {
+      out.push_back(notice{.to = notice::audience::supervisors,
+                           .kind = std::string(kind),
+                           .contact_id = c.id.value(),
+                           .text = text});
     }
+  };
+  if (t.opt == opt_keyword::opt_out && !t.opt_ambiguous && open == open_texts_.end()) {
+    // A lone STOP outside any conversation is about texts, not a plea for
+    // help; it is recorded and shown, and the next text is triaged as ever.
+    if (!opt_change.empty()) {
+      out.push_back(notice{.to = notice::audience::supervisors,
+                           .kind = notice_kind::opted_out,
+                           .contact_id = 0,
+                           .text = opt_change});
+    }
+    return;
+  }
+  if (open != open_texts_.end()) {
+    contact& c = contacts_.at(open->second);
+    ++c.messages_in;
+    if (c.area.empty()) c.area = area;
+    apply_risk(c, t.body, out);
+    if (!opt_change.empty()) tell(c, notice_kind::opted_out, opt_change);
+    if (t.opt_ambiguous) {
+      tell(c, notice_kind::ambiguous_opt_word,
+           "The person texted a single word (END or QUIT) that can mean they want to stop "
+           "texting or something more serious. Check with them.");
+    }
+    return;
   }
   contact& c = new_contact(seq, channel::text);
   c.route = route;
   c.area = area;
   c.from = t.from;
+  c.service_number = t.to;
   c.from_withheld = withheld;
   c.messages_in = 1;
   set_band(c, settings_.queue.default_band, band_source::default_band, "",
@@ -309,6 +354,11 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   apply_risk(c, t.body, out);
   if (!withheld) open_texts_[t.from] = c.id.value();
   enqueue(c);
+  if (t.opt_ambiguous) {
+    tell(c, notice_kind::ambiguous_opt_word,
+         "The first text is a single word (END or QUIT) that can mean they want to stop texting "
+         "or something more serious. Check with them.");
+  }
 }
 
 void engine::handle(const console_command& cmd, std::uint64_t seq, effects& out) {
@@ -335,7 +385,7 @@ void engine::handle(const console_command& cmd, std::uint64_t seq, effects& out)
         } else if constexpr (std::is_same_v<T, add_note>) {
           on_add_note(who, a, out);
         } else if constexpr (std::is_same_v<T, reply_text>) {
-          on_reply(who, a, out);
+          on_reply(who, a, seq, out);
         } else if constexpr (std::is_same_v<T, transfer>) {
           on_transfer(who, a, out);
         } else if constexpr (std::is_same_v<T, close_contact>) {
@@ -495,11 +545,19 @@ void engine::on_add_note(const nurse_id& who, const add_note& cmd, effects& out)
   c->notes.push_back({now_, who.value(), cmd.text});
 }
 
-void engine::on_reply(const nurse_id& who, const reply_text& cmd, effects& out) {
+void engine::on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t seq,
+                      effects& out) {
   contact* c = find(cmd.contact_id);
   if (!c)
     return reject(who, "reply_text", "there is no contact " + std::to_string(cmd.contact_id), out);
+  if (cmd.body.empty()) return reject(who, "reply_text", "the reply is empty", out);
+  if (c->from_withheld || c->from.empty()) {
+    return reject(who, "reply_text",
+                  "the person's number is withheld, so a text cannot be sent to them", out);
+  }
   c->replies.push_back({now_, who.value(), cmd.body, cmd.clinically_necessary});
+  outbox_.request(seq, c->id, c->from, c->service_number, cmd.body, cmd.clinically_necessary,
+                  who.value(), now_, out);
 }
 
 void engine::on_transfer(const nurse_id& who, const transfer& cmd, effects& out) {
@@ -1235,6 +1293,14 @@ std::string engine::dump() const {
       o << "  decline " << to_micros(d.at) << " '" << d.by.value() << "' '" << d.reason << "'\n";
     }
   }
+  for (const auto& [id, x] : outbox_.all()) {
+    o << "outbound " << id << " contact " << x.contact.value() << " to '" << x.to << "' from '"
+      << x.from << "' status " << to_string(x.status) << " attempts " << x.attempts << " provider '"
+      << x.provider_message_id << "' delivery '" << x.delivery_status << "' necessary "
+      << x.clinically_necessary << " by '" << x.requested_by << "' error '" << x.last_error
+      << "'\n";
+  }
+  for (const auto& number : outbox_.opted_out_numbers()) o << "opted_out '" << number << "'\n";
   for (const auto& [id, n] : nurses_) {
     o << "nurse '" << id.value() << "' status " << to_string(n.status) << " state "
       << to_string(n.state()) << " skills [" << join(n.skills, ",") << "] areas ["

@@ -11,6 +11,7 @@
 
 #include "core/contact.hpp"
 #include "core/effect.hpp"
+#include "core/sms_outbox.hpp"
 #include "core/event.hpp"
 #include "core/risk.hpp"
 #include "core/roster.hpp"
@@ -78,6 +79,8 @@ class engine {
 
   // A contact's detail: band, risk rules fired, triage history, notes.
   [[nodiscard]] const contact* find_contact(contact_id id) const;
+  // Outbound texts and opt-outs.
+  [[nodiscard]] const sms_outbox& outbox() const { return outbox_; }
 
   // The whole state as canonical text (every contact, nurse, queue lane and
   // timer), for the replay-equivalence check and for debugging. Equal states
@@ -102,7 +105,7 @@ class engine {
   void on_take_next(const nurse_id& who, effects& out);
   void on_set_triage(const nurse_id& who, const set_triage& cmd, effects& out);
   void on_add_note(const nurse_id& who, const add_note& cmd, effects& out);
-  void on_reply(const nurse_id& who, const reply_text& cmd, effects& out);
+  void on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t seq, effects& out);
   void on_transfer(const nurse_id& who, const transfer& cmd, effects& out);
   void on_close(const nurse_id& who, const close_contact& cmd, effects& out);
   void on_create_callback(const nurse_id& who, const create_callback& cmd, std::uint64_t seq,
@@ -156,6 +159,7 @@ class engine {
   std::map<std::string, std::uint64_t> calls_;
   // Sender -> their open text conversation.
   std::map<std::string, std::uint64_t> open_texts_;
+  sms_outbox outbox_;
   // Number -> callback owed to it, so a redial takes the callback's place.
   std::map<std::string, std::uint64_t> owed_callbacks_;
 

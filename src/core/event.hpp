@@ -39,6 +39,8 @@ struct call_event {
   std::string nurse_id;
 };
 
+enum class opt_keyword { none, opt_out, opt_in, help };
+
 struct text_event {
   std::string message_id;
   std::string from;
@@ -48,6 +50,12 @@ struct text_event {
   std::uint32_t num_media = 0;
   bool sender_flagged = false;
   bool body_repaired = false;
+  std::string area;
+  std::string routing_reason;
+  route_of_access route = route_of_access::unspecified;
+  opt_keyword opt = opt_keyword::none;
+  bool opt_ambiguous = false;
+  bool sender_blocked = false;
 };
 
 struct keyword_text {
@@ -156,8 +164,19 @@ struct timer_fired {
   std::string reason;
 };
 
+enum class send_outcome { unspecified, accepted, failed_retryable, failed_permanent };
+
+struct outbound_result {
+  std::uint64_t outbound_id = 0;
+  send_outcome outcome = send_outcome::unspecified;
+  std::string provider_message_id;
+  std::uint32_t attempt = 0;
+  std::string error;
+};
+
 using event_payload = std::variant<std::monostate, call_event, text_event, keyword_text,
-                                   text_status, console_command, crew_status, timer_fired>;
+                                   text_status, console_command, crew_status, timer_fired,
+                                   outbound_result>;
 
 // One committed entry of the log.
 struct event {
