@@ -20,4 +20,36 @@ int serve(const serve_options& opts);
 // Prints the log as JSON lines ({"seq":N,"event":{...}}) with seq > since.
 int export_events(const std::string& db_path, std::uint64_t since);
 
+struct report_options {
+  std::string db_path;
+  // Clinical settings for the replay; the embedded default when unset.
+  std::optional<std::string> config_path;
+  // Not available yet (shifts are not in the log): exit 2 with a message.
+  std::optional<std::string> shift;
+  // ISO 8601 UTC, [from, to).
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+  // YYYY-MM: the whole calendar month (UTC).
+  std::optional<std::string> monthly;
+  // text, csv or json.
+  std::string format = "text";
+};
+
+// Replays the log read-only and prints the NHS KPIs for the window. 0 on
+// success, 2 for bad arguments or configuration, 1 if the log cannot be read.
+int report(const report_options& opts);
+
+struct explain_options {
+  std::string db_path;
+  std::optional<std::string> config_path;
+  std::uint64_t contact = 0;
+  // text or json.
+  std::string format = "text";
+};
+
+// Replays the log read-only and prints one contact's timeline. 0 on success,
+// 2 for bad arguments or configuration, 1 if the log cannot be read or has no
+// such contact.
+int explain_contact(const explain_options& opts);
+
 }  // namespace crisisline::app

@@ -10,6 +10,9 @@ namespace {
 constexpr const char* usage = R"(usage:
   crisisline serve [--config FILE] [--listen HOST:PORT] [--db PATH]
   crisisline export events --db PATH [--since SEQ]
+  crisisline report --db PATH (--from T --to T | --monthly YYYY-MM | --shift ID)
+                    [--format text|csv|json] [--config FILE]
+  crisisline explain contact ID --db PATH [--format text|json] [--config FILE]
 )";
 
 int run_serve(const std::vector<std::string>& args) {
@@ -54,6 +57,76 @@ int run_export(const std::vector<std::string>& args) {
   return crisisline::app::export_events(vm["db"].as<std::string>(), vm["since"].as<std::uint64_t>());
 }
 
+int run_report(const std::vector<std::string>& args) {
+  po::options_description desc("report");
+  desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
+                                            "SQLite database file (opened read-only)")(
+      "from", po::value<std::string>(), "window start, ISO 8601 UTC (inclusive)")(
+      "to", po::value<std::string>(), "window end, ISO 8601 UTC (exclusive)")(
+      "monthly", po::value<std::string>(), "YYYY-MM: the calendar month, for a monthly return")(
+      "shift", po::value<std::string>(), "shift id (not available yet)")(
+      "format", po::value<std::string>()->default_value("text"), "text, csv or json")(
+      "config", po::value<std::string>(), "configuration the server runs with (default: embedded)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << usage << desc;
+    return 0;
+  }
+  po::notify(vm);
+  crisisline::app::report_options o;
+  o.db_path = vm["db"].as<std::string>();
+  o.format = vm["format"].as<std::string>();
+  const auto opt = [&](const char* name) -> std::optional<std::string> {
+    if (!vm.count(name)) return std::nullopt;
+    return vm[name].as<std::string>();
+  };
+  o.config_path = opt("config");
+  o.shift = opt("shift");
+  o.from = opt("from");
+  o.to = opt("to");
+  o.monthly = opt("monthly");
+  return crisisline::app::report(o);
+}
+
+int run_explain(const std::vector<std::string>& args) {
+  if (args.size() < 2 || args[0] != "contact") {
+    std::cerr << usage;
+    return 2;
+  }
+  std::uint64_t id = 0;
+  try {
+    std::size_t used = 0;
+    id = std::stoull(args[1], &used);
+    if (used != args[1].size() || id == 0) throw std::invalid_argument("id");
+  } catch (const std::exception&) {
+    std::cerr << "crisisline explain: contact ids are positive integers, not \"" << args[1]
+              << "\"\n";
+    return 2;
+  }
+  po::options_description desc("explain contact");
+  desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
+                                            "SQLite database file (opened read-only)")(
+      "format", po::value<std::string>()->default_value("text"), "text or json")(
+      "config", po::value<std::string>(), "configuration the server runs with (default: embedded)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 2, args.end()))
+                .options(desc)
+                .run(),
+            vm);
+  if (vm.count("help")) {
+    std::cout << usage << desc;
+    return 0;
+  }
+  po::notify(vm);
+  crisisline::app::explain_options o;
+  o.db_path = vm["db"].as<std::string>();
+  o.format = vm["format"].as<std::string>();
+  o.contact = id;
+  if (vm.count("config")) o.config_path = vm["config"].as<std::string>();
+  return crisisline::app::explain_contact(o);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,6 +140,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "serve") return run_serve(args);
     if (command == "export") return run_export(args);
+    if (command == "report") return run_report(args);
+    if (command == "explain") return run_explain(args);
     std::cerr << "unknown command: " << command << "\n" << usage;
     return 2;
   } catch (const po::error& e) {

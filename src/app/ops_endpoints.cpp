@@ -51,6 +51,13 @@ std::string render_metrics(const ops_sources& s) {
   counter(out, "crisisline_commits_total", "Group commits.", static_cast<double>(w.commits.load()));
   counter(out, "crisisline_checkpoints_total", "WAL checkpoints completed.",
           static_cast<double>(w.checkpoints.load()));
+  counter(out, "crisisline_checkpoint_failures_total", "WAL checkpoints that failed (I/O error).",
+          static_cast<double>(w.checkpoint_failures.load()));
+  counter(out, "crisisline_wal_frames", "WAL frames at the last checkpoint.",
+          static_cast<double>(w.wal_frames.load()), "gauge");
+  counter(out, "crisisline_wal_frames_checkpointed",
+          "WAL frames the last checkpoint copied into the database.",
+          static_cast<double>(w.wal_frames_checkpointed.load()), "gauge");
   counter(out, "crisisline_writer_backlog_events", "Events queued for the writer, not yet committed.",
           static_cast<double>(w.backlog_events.load()), "gauge");
   counter(out, "crisisline_writer_rejected_total", "Submissions refused because the backlog was full.",
@@ -82,6 +89,10 @@ void add_ops_routes(net::router& r, ops_sources sources) {
   r.add("GET", "/readyz", [shared](net::http_request&&, net::responder respond) {
     if (!shared->writer.healthy()) {
       return respond(net::http_response::error(503, "not_ready", "the event log writer has failed"));
+    }
+    if (shared->writer.checkpoints_failing()) {
+      return respond(net::http_response::error(
+          503, "not_ready", "WAL checkpoints keep failing (disk error); the WAL is growing"));
     }
     if (shared->draining()) {
       return respond(net::http_response::error(503, "not_ready", "shutting down"));

@@ -8,6 +8,7 @@
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
 #include "app/outbox_sender.hpp"
+#include "app/report_endpoints.hpp"
 #include "app/sms_routing.hpp"
 #include "app/sms_webhook.hpp"
 #include "net/http_client.hpp"
@@ -154,6 +155,7 @@ int serve(const serve_options& opts) {
                ingest(std::move(req), std::move(respond));
              });
   add_view_routes(routes, engine, auth, wall_clock);
+  add_report_routes(routes, engine, auth, wall_clock);
   add_sms_routes(routes, pipeline, engine, *routing, twilio,
                  sms_limits{.max_body_bytes = config.sms().max_body_bytes()}, wall_clock);
   add_ops_routes(routes, ops_sources{.writer = *writer,

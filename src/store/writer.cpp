@@ -185,8 +185,21 @@ void writer::checkpoint_with(connection& db) {
                                              &wal_pages, &done_pages);
     if (rc == SQLITE_OK) {
       metrics_.checkpoints.fetch_add(1, std::memory_order_relaxed);
+      metrics_.wal_frames.store(static_cast<std::uint64_t>(std::max(wal_pages, 0)));
+      metrics_.wal_frames_checkpointed.store(static_cast<std::uint64_t>(std::max(done_pages, 0)));
+      if (const auto streak = metrics_.checkpoint_failure_streak.exchange(0); streak > 0) {
+        log::info("checkpoints work again", {{"failed_before", streak}, {"wal_frames", wal_pages}, {"checkpointed", done_pages}});
+      }
     } else if (rc != SQLITE_BUSY) {
-      log::warn("checkpoint failed", {{"code", rc}, {"error", sqlite3_errstr(rc)}});
+      metrics_.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
+      const auto streak = metrics_.checkpoint_failure_streak.fetch_add(1) + 1;
+      // One line per streak, then one per hundred: a failing disk must not
+      // also flood the log.
+      if (streak == 1 || streak % 100 == 0) {
+        log::warn("checkpoint failed", {{"code", rc},
+                                        {"error", sqlite3_errstr(rc)},
+                                        {"consecutive_failures", streak}});
+      }
     }
   }
   // The writer has stopped: leave a short WAL behind for the next start.

@@ -44,6 +44,12 @@ struct writer_metrics {
   std::atomic<std::uint64_t> duplicates{0};
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> checkpoints{0};
+  std::atomic<std::uint64_t> checkpoint_failures{0};
+  // Failures since the last checkpoint that succeeded.
+  std::atomic<std::uint64_t> checkpoint_failure_streak{0};
+  // WAL frames at the last checkpoint, and how many of them it copied back.
+  std::atomic<std::uint64_t> wal_frames{0};
+  std::atomic<std::uint64_t> wal_frames_checkpointed{0};
   std::atomic<std::uint64_t> backlog_events{0};
   std::atomic<std::uint64_t> rejected_backlog_full{0};
   metrics::histogram commit_seconds{
@@ -85,6 +91,12 @@ class writer {
 
   [[nodiscard]] const writer_metrics& metrics() const { return metrics_; }
   [[nodiscard]] bool healthy() const { return healthy_.load(); }
+  // Checkpoints keep failing: commits still work (the WAL is fsynced), but
+  // the WAL and recovery time grow until the disk is fixed.
+  [[nodiscard]] bool checkpoints_failing() const {
+    return metrics_.checkpoint_failure_streak.load() >= failing_checkpoint_streak;
+  }
+  static constexpr std::uint64_t failing_checkpoint_streak = 10;
 
  private:
   struct submission {

@@ -95,6 +95,19 @@ server_process server_process::spawn(server_options options) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  std::vector<std::string> env_entries;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& [key, value] : process.options_.env) replaced = replaced || key == name;
+    if (!replaced) env_entries.emplace_back(entry);
+  }
+  for (const auto& [key, value] : process.options_.env) env_entries.push_back(key + "=" + value);
+  std::vector<char*> envp;
+  for (auto& e : env_entries) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
   int log_fd = open_or_throw(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC);
   int null_fd = -1;
   try {
@@ -131,7 +144,7 @@ server_process server_process::spawn(server_options options) {
     ::dup2(log_fd, STDERR_FILENO);
     // Sockets other test threads opened without O_CLOEXEC must not leak into the server.
     ::close_range(3, ~0U, 0);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   // Also set here so kill(-pid) works even if the child has not run yet.

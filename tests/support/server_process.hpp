@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace crisisline::test {
@@ -49,6 +50,9 @@ struct server_options {
   // its own output begins, so one file can hold the logs of many restarts.
   std::filesystem::path log_file;
   std::chrono::milliseconds ready_timeout{20'000};
+  // Variables set in the child on top of this process's environment (an entry
+  // replaces an inherited one of the same name), e.g. {"LD_PRELOAD", shim}.
+  std::vector<std::pair<std::string, std::string>> env;
 };
 
 // One run of the real server binary: fork/exec in its own process group with

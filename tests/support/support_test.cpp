@@ -264,3 +264,22 @@ TEST_CASE("server_process waits for the listening line and stops the child", "[s
     CHECK(second.log() == "fails\n");
   }
 }
+
+TEST_CASE("server_process passes extra environment variables to the child", "[support]") {
+  crisisline::test::temp_dir dir;
+  ::setenv("CRISISLINE_SUPPORT_INHERITED", "parent", 1);
+  ::setenv("CRISISLINE_SUPPORT_REPLACED", "parent", 1);
+  crisisline::test::server_options options{
+      .binary = "/bin/sh",
+      .args = {"-c",
+               "echo \"$CRISISLINE_SUPPORT_INHERITED $CRISISLINE_SUPPORT_REPLACED "
+               "$CRISISLINE_SUPPORT_ADDED\" >&2; exit 0"},
+      .log_file = dir / "server.log",
+      .ready_timeout = 10s,
+      .env = {{"CRISISLINE_SUPPORT_REPLACED", "child"}, {"CRISISLINE_SUPPORT_ADDED", "added"}}};
+  auto process = crisisline::test::server_process::spawn(options);
+  CHECK_THROWS_WITH(process.wait_ready(), Catch::Contains("exit code 0"));
+  CHECK(process.log() == "parent child added\n");
+  ::unsetenv("CRISISLINE_SUPPORT_INHERITED");
+  ::unsetenv("CRISISLINE_SUPPORT_REPLACED");
+}
