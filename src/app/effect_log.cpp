@@ -7,11 +7,16 @@ namespace {
 
 std::string_view withdraw_name(core::withdraw_reason r) {
   switch (r) {
-    case core::withdraw_reason::timed_out: return "timed_out";
-    case core::withdraw_reason::declined: return "declined";
-    case core::withdraw_reason::nurse_unavailable: return "nurse_unavailable";
-    case core::withdraw_reason::answered_elsewhere: return "answered_elsewhere";
-    case core::withdraw_reason::contact_left: return "contact_left";
+    case core::withdraw_reason::timed_out:
+      return "timed_out";
+    case core::withdraw_reason::declined:
+      return "declined";
+    case core::withdraw_reason::nurse_unavailable:
+      return "nurse_unavailable";
+    case core::withdraw_reason::answered_elsewhere:
+      return "answered_elsewhere";
+    case core::withdraw_reason::contact_left:
+      return "contact_left";
   }
   return "unknown";
 }

@@ -16,7 +16,9 @@ std::string iso8601(core::timestamp t) {
   return out;
 }
 
-double secs(core::duration d) { return std::chrono::duration<double>(d).count(); }
+double secs(core::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 json::value opt_time(const std::optional<core::timestamp>& t) {
   return t ? json::value(iso8601(*t)) : json::value(nullptr);
@@ -24,20 +26,28 @@ json::value opt_time(const std::optional<core::timestamp>& t) {
 
 std::string_view tier_name(core::urgency_queue::tier t) {
   switch (t) {
-    case core::urgency_queue::tier::emergency: return "emergency";
-    case core::urgency_queue::tier::overdue: return "overdue";
-    case core::urgency_queue::tier::normal: return "normal";
+    case core::urgency_queue::tier::emergency:
+      return "emergency";
+    case core::urgency_queue::tier::overdue:
+      return "overdue";
+    case core::urgency_queue::tier::normal:
+      return "normal";
   }
   return "normal";
 }
 
 std::string_view route_name(core::route_of_access r) {
   switch (r) {
-    case core::route_of_access::nhs111_option2: return "nhs111_option2";
-    case core::route_of_access::local_line: return "local_line";
-    case core::route_of_access::sms_keyword: return "sms_keyword";
-    case core::route_of_access::professional_line: return "professional_line";
-    case core::route_of_access::unspecified: return "unspecified";
+    case core::route_of_access::nhs111_option2:
+      return "nhs111_option2";
+    case core::route_of_access::local_line:
+      return "local_line";
+    case core::route_of_access::sms_keyword:
+      return "sms_keyword";
+    case core::route_of_access::professional_line:
+      return "professional_line";
+    case core::route_of_access::unspecified:
+      return "unspecified";
   }
   return "unspecified";
 }
@@ -87,7 +97,8 @@ json::object contact(const core::contact& c) {
                                    {"reason", t.reason}});
   }
   json::array notes;
-  for (const auto& n : c.notes) notes.push_back(json::object{{"at", iso8601(n.at)}, {"by", n.by}, {"text", n.text}});
+  for (const auto& n : c.notes)
+    notes.push_back(json::object{{"at", iso8601(n.at)}, {"by", n.by}, {"text", n.text}});
   json::array replies;
   for (const auto& r : c.replies) {
     replies.push_back(json::object{{"at", iso8601(r.at)},
@@ -97,36 +108,38 @@ json::object contact(const core::contact& c) {
   }
   json::array declines;
   for (const auto& d : c.declines) {
-    declines.push_back(json::object{{"at", iso8601(d.at)}, {"by", d.by.value()}, {"reason", d.reason}});
+    declines.push_back(
+        json::object{{"at", iso8601(d.at)}, {"by", d.by.value()}, {"reason", d.reason}});
   }
-  return {{"contact_id", c.id.value()},
-          {"channel", core::to_string(c.kind)},
-          {"route", route_name(c.route)},
-          {"area", c.area},
-          {"from", c.from},
-          {"from_withheld", c.from_withheld},
-          {"call_id", c.call_id},
-          {"state", core::to_string(c.state)},
-          {"band", core::triage_code(c.band)},
-          {"band_set_by", core::to_string(c.band_set_by)},
-          {"nurse_triaged", c.nurse_triaged},
-          {"risk_rules", json::value_from(c.risk_rules)},
-          {"triage_history", history},
-          {"notes", notes},
-          {"replies", replies},
-          {"declines", declines},
-          {"messages_in", c.messages_in},
-          {"created", iso8601(c.created)},
-          {"arrival", iso8601(c.arrival)},
-          {"callback_of", c.callback_of ? json::value(c.callback_of->value()) : json::value(nullptr)},
-          {"callback_due", opt_time(c.callback_due)},
-          {"offered_to", c.offered_to ? json::value(c.offered_to->value()) : json::value(nullptr)},
-          {"nurse", c.nurse ? json::value(c.nurse->value()) : json::value(nullptr)},
-          {"answered", opt_time(c.answered_time)},
-          {"abandoned", opt_time(c.abandoned_time)},
-          {"closed", opt_time(c.closed_time)},
-          {"exit", core::to_string(c.exit)},
-          {"outcome_code", c.outcome_code}};
+  return {
+      {"contact_id", c.id.value()},
+      {"channel", core::to_string(c.kind)},
+      {"route", route_name(c.route)},
+      {"area", c.area},
+      {"from", c.from},
+      {"from_withheld", c.from_withheld},
+      {"call_id", c.call_id},
+      {"state", core::to_string(c.state)},
+      {"band", core::triage_code(c.band)},
+      {"band_set_by", core::to_string(c.band_set_by)},
+      {"nurse_triaged", c.nurse_triaged},
+      {"risk_rules", json::value_from(c.risk_rules)},
+      {"triage_history", history},
+      {"notes", notes},
+      {"replies", replies},
+      {"declines", declines},
+      {"messages_in", c.messages_in},
+      {"created", iso8601(c.created)},
+      {"arrival", iso8601(c.arrival)},
+      {"callback_of", c.callback_of ? json::value(c.callback_of->value()) : json::value(nullptr)},
+      {"callback_due", opt_time(c.callback_due)},
+      {"offered_to", c.offered_to ? json::value(c.offered_to->value()) : json::value(nullptr)},
+      {"nurse", c.nurse ? json::value(c.nurse->value()) : json::value(nullptr)},
+      {"answered", opt_time(c.answered_time)},
+      {"abandoned", opt_time(c.abandoned_time)},
+      {"closed", opt_time(c.closed_time)},
+      {"exit", core::to_string(c.exit)},
+      {"outcome_code", c.outcome_code}};
 }
 
 json::array outbound_for(const core::engine& engine, core::contact_id id) {
@@ -166,15 +179,15 @@ net::handler authorized(const bearer_auth& auth, net::handler h) {
 
 void add_view_routes(net::router& r, const core::engine& engine, const bearer_auth& auth,
                      std::function<core::timestamp()> now) {
-  r.add("GET", "/v1/queue",
-        authorized(auth, [&engine, now](net::http_request&&, net::responder respond) {
-          const auto t = now();
-          json::array entries;
-          for (const auto& q : engine.queue_snapshot(t)) entries.push_back(queue_entry(q));
-          respond(json_response(json::object{{"as_of", iso8601(t)},
-                                             {"waiting", entries.size()},
-                                             {"entries", std::move(entries)}}));
-        }));
+  r.add(
+      "GET", "/v1/queue",
+      authorized(auth, [&engine, now](net::http_request&&, net::responder respond) {
+        const auto t = now();
+        json::array entries;
+        for (const auto& q : engine.queue_snapshot(t)) entries.push_back(queue_entry(q));
+        respond(json_response(json::object{
+            {"as_of", iso8601(t)}, {"waiting", entries.size()}, {"entries", std::move(entries)}}));
+      }));
   r.add("GET", "/v1/nurses",
         authorized(auth, [&engine](net::http_request&&, net::responder respond) {
           json::array nurses;
@@ -193,8 +206,8 @@ void add_view_routes(net::router& r, const core::engine& engine, const bearer_au
                  }
                  const auto* c = engine.find_contact(core::contact_id{id});
                  if (!c) {
-                   return respond(net::http_response::error(
-                       404, "not_found", "no contact " + std::to_string(id)));
+                   return respond(net::http_response::error(404, "not_found",
+                                                            "no contact " + std::to_string(id)));
                  }
                  auto body = contact(*c);
                  body["outbound"] = outbound_for(engine, c->id);

@@ -11,7 +11,9 @@ event_pipeline::event_pipeline(net::io_loop& loop, store::writer& writer, core::
                                clock_fn clock)
     : writer_(writer), engine_(engine), clock_(std::move(clock)), timer_(loop) {}
 
-event_pipeline::~event_pipeline() { stop_timers(); }
+event_pipeline::~event_pipeline() {
+  stop_timers();
+}
 
 store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> events, done_fn done) {
   // Recorded times never go backwards, even if the wall clock does, so the
@@ -64,7 +66,8 @@ recovery_stats event_pipeline::recover(store::event_reader& reader) {
   const auto n = reader.for_each(0, [&](const store::stored_event& s) {
     e.Clear();
     if (!e.ParseFromArray(s.payload.data(), static_cast<int>(s.payload.size()))) {
-      throw std::runtime_error("event " + std::to_string(s.seq) + " is not a valid crisisline.v1.Event");
+      throw std::runtime_error("event " + std::to_string(s.seq) +
+                               " is not a valid crisisline.v1.Event");
     }
     // Effects of replayed events were carried out before the restart.
     (void)apply(e, s.seq);

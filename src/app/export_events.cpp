@@ -24,7 +24,8 @@ int export_events(const std::string& db_path, std::uint64_t since) {
     reader.for_each(since, [&](const store::stored_event& s) {
       e.Clear();
       if (!e.ParseFromArray(s.payload.data(), static_cast<int>(s.payload.size()))) {
-        throw std::runtime_error("event " + std::to_string(s.seq) + " is not a valid crisisline.v1.Event");
+        throw std::runtime_error("event " + std::to_string(s.seq) +
+                                 " is not a valid crisisline.v1.Event");
       }
       e.set_seq(s.seq);
       json.clear();

@@ -110,7 +110,8 @@ void ingest_handler::operator()(net::http_request&& req, net::responder respond)
         respond(render(r, f));
       });
   switch (status) {
-    case store::writer::submit_status::accepted: return;
+    case store::writer::submit_status::accepted:
+      return;
     case store::writer::submit_status::backlog_full: {
       auto r = net::http_response::error(503, "overloaded",
                                          "the event log is busy; retry after the given delay");

@@ -42,7 +42,7 @@ int run_export(const std::vector<std::string>& args) {
   }
   po::options_description desc("export events");
   desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
-                                             "SQLite database file")(
+                                            "SQLite database file")(
       "since", po::value<std::uint64_t>()->default_value(0), "only events with seq > SEQ");
   po::variables_map vm;
   po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
@@ -54,7 +54,8 @@ int run_export(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  return crisisline::app::export_events(vm["db"].as<std::string>(), vm["since"].as<std::uint64_t>());
+  return crisisline::app::export_events(vm["db"].as<std::string>(),
+                                        vm["since"].as<std::uint64_t>());
 }
 
 int run_report(const std::vector<std::string>& args) {

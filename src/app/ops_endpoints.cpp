@@ -58,9 +58,11 @@ std::string render_metrics(const ops_sources& s) {
   counter(out, "crisisline_wal_frames_checkpointed",
           "WAL frames the last checkpoint copied into the database.",
           static_cast<double>(w.wal_frames_checkpointed.load()), "gauge");
-  counter(out, "crisisline_writer_backlog_events", "Events queued for the writer, not yet committed.",
+  counter(out, "crisisline_writer_backlog_events",
+          "Events queued for the writer, not yet committed.",
           static_cast<double>(w.backlog_events.load()), "gauge");
-  counter(out, "crisisline_writer_rejected_total", "Submissions refused because the backlog was full.",
+  counter(out, "crisisline_writer_rejected_total",
+          "Submissions refused because the backlog was full.",
           static_cast<double>(w.rejected_backlog_full.load()));
   w.commit_seconds.render(out, "crisisline_commit_seconds", "Time to commit one group.");
   w.commit_batch_events.render(out, "crisisline_commit_batch_events", "Events per group commit.");
@@ -88,7 +90,8 @@ void add_ops_routes(net::router& r, ops_sources sources) {
   });
   r.add("GET", "/readyz", [shared](net::http_request&&, net::responder respond) {
     if (!shared->writer.healthy()) {
-      return respond(net::http_response::error(503, "not_ready", "the event log writer has failed"));
+      return respond(
+          net::http_response::error(503, "not_ready", "the event log writer has failed"));
     }
     if (shared->writer.checkpoints_failing()) {
       return respond(net::http_response::error(

@@ -20,7 +20,8 @@ std::string base64(std::string_view in) {
 }
 
 std::chrono::milliseconds backoff(std::uint32_t attempt) {
-  const auto secs = std::min<std::uint64_t>(60, std::uint64_t{1} << std::min<std::uint32_t>(attempt - 1, 6));
+  const auto secs =
+      std::min<std::uint64_t>(60, std::uint64_t{1} << std::min<std::uint32_t>(attempt - 1, 6));
   return std::chrono::seconds(secs);
 }
 
@@ -43,13 +44,17 @@ std::string provider_error(int status, const std::string& body) {
 
 }  // namespace
 
-outbox_sender::outbox_sender(net::io_loop& loop, net::http_client& client,
-                             event_pipeline& pipeline, const core::engine& engine,
-                             sms_rest_settings settings)
-    : loop_(loop), client_(client), pipeline_(pipeline), engine_(engine),
+outbox_sender::outbox_sender(net::io_loop& loop, net::http_client& client, event_pipeline& pipeline,
+                             const core::engine& engine, sms_rest_settings settings)
+    : loop_(loop),
+      client_(client),
+      pipeline_(pipeline),
+      engine_(engine),
       settings_(std::move(settings)) {}
 
-outbox_sender::~outbox_sender() { stop(); }
+outbox_sender::~outbox_sender() {
+  stop();
+}
 
 void outbox_sender::stop() {
   stopped_ = true;
@@ -82,12 +87,14 @@ void outbox_sender::attempt(std::uint64_t id) {
   form.add("To", t->to);
   form.add("From", t->from);
   form.add("Body", t->body);
-  if (!settings_.status_callback_url.empty()) form.add("StatusCallback", settings_.status_callback_url);
+  if (!settings_.status_callback_url.empty())
+    form.add("StatusCallback", settings_.status_callback_url);
   net::client_request req;
-  req.url = settings_.api_base_url + "/2010-04-01/Accounts/" + settings_.account_sid +
-            "/Messages.json";
-  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Authorization", "Basic " + base64(settings_.account_sid + ":" + settings_.auth_token)}};
+  req.url =
+      settings_.api_base_url + "/2010-04-01/Accounts/" + settings_.account_sid + "/Messages.json";
+  req.headers = {
+      {"Content-Type", "application/x-www-form-urlencoded"},
+      {"Authorization", "Basic " + base64(settings_.account_sid + ":" + settings_.auth_token)}};
   req.body = adapters::encode_form(form);
   req.timeout = settings_.timeout;
   client_.send(std::move(req), [this, id, n](net::client_response res) {
@@ -105,7 +112,8 @@ void outbox_sender::attempt(std::uint64_t id) {
     }
     const bool retryable = res.status == 0 || res.status == 429 || res.status >= 500;
     std::string error = res.status == 0 ? res.error : provider_error(res.status, res.body);
-    if (!retryable) return finish(id, n, v1::OutboundTextResult::FAILED_PERMANENT, {}, std::move(error));
+    if (!retryable)
+      return finish(id, n, v1::OutboundTextResult::FAILED_PERMANENT, {}, std::move(error));
     if (n >= settings_.max_attempts) {
       return finish(id, n, v1::OutboundTextResult::FAILED_PERMANENT, {},
                     "gave up after " + std::to_string(n) + " attempts: " + error);
@@ -135,16 +143,18 @@ void outbox_sender::finish(std::uint64_t id, std::uint32_t attempt,
   std::vector<v1::Event> events;
   events.push_back(std::move(e));
   in_flight_.insert(id);
-  const auto status = pipeline_.submit(std::move(events), [this, id, attempt, outcome](const auto&) {
-    in_flight_.erase(id);
-    if (outcome == v1::OutboundTextResult::FAILED_RETRYABLE) retry_later(id, backoff(attempt));
-  });
+  const auto status =
+      pipeline_.submit(std::move(events), [this, id, attempt, outcome](const auto&) {
+        in_flight_.erase(id);
+        if (outcome == v1::OutboundTextResult::FAILED_RETRYABLE) retry_later(id, backoff(attempt));
+      });
   if (status != store::writer::submit_status::accepted) {
     // The log is busy: keep the result and record it shortly, rather than
     // forget an accepted text and send it twice.
     auto t = std::make_unique<net::timer>(loop_);
     t->arm(std::chrono::milliseconds(200),
-           [this, id, attempt, outcome, provider_id = std::move(provider_id), error = std::move(error)]() mutable {
+           [this, id, attempt, outcome, provider_id = std::move(provider_id),
+            error = std::move(error)]() mutable {
              retries_.erase(id);
              in_flight_.erase(id);
              finish(id, attempt, outcome, std::move(provider_id), std::move(error));

@@ -7,17 +7,17 @@
 #include "app/commands.hpp"
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
+#include "app/event_pipeline.hpp"
+#include "app/ingest_handler.hpp"
+#include "app/ops_endpoints.hpp"
 #include "app/outbox_sender.hpp"
 #include "app/report_endpoints.hpp"
 #include "app/sms_routing.hpp"
 #include "app/sms_webhook.hpp"
-#include "net/http_client.hpp"
 #include "codec/clinical_settings.hpp"
-#include "app/event_pipeline.hpp"
-#include "app/ingest_handler.hpp"
-#include "app/ops_endpoints.hpp"
 #include "codec/config_loader.hpp"
 #include "log/log.hpp"
+#include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/io_loop.hpp"
 #include "store/event_reader.hpp"
@@ -53,7 +53,8 @@ host_port split_listen(const std::string& listen) {
 }  // namespace
 
 int serve(const serve_options& opts) {
-  auto loaded = opts.config_path ? codec::load_config_file(*opts.config_path) : codec::default_config();
+  auto loaded =
+      opts.config_path ? codec::load_config_file(*opts.config_path) : codec::default_config();
   if (auto* err = std::get_if<codec::config_error>(&loaded)) {
     log::error("invalid configuration", {{"error", std::string_view(err->describe())}});
     return exit_bad_config;
@@ -118,14 +119,15 @@ int serve(const serve_options& opts) {
       .account_sid = tw.account_sid(),
       .max_form_bytes = config.server().max_body_bytes()};
   net::http_client http(loop);
-  outbox_sender sender(loop, http, pipeline, engine,
-                       sms_rest_settings{.api_base_url = tw.api_base_url(),
-                                         .account_sid = tw.account_sid(),
-                                         .auth_token = twilio.tokens.primary,
-                                         .status_callback_url = config.server().public_base_url() +
-                                                                "/v1/webhooks/twilio/sms/status",
-                                         .timeout = std::chrono::seconds(tw.request_timeout_seconds()),
-                                         .max_attempts = tw.max_send_attempts()});
+  outbox_sender sender(
+      loop, http, pipeline, engine,
+      sms_rest_settings{.api_base_url = tw.api_base_url(),
+                        .account_sid = tw.account_sid(),
+                        .auth_token = twilio.tokens.primary,
+                        .status_callback_url =
+                            config.server().public_base_url() + "/v1/webhooks/twilio/sms/status",
+                        .timeout = std::chrono::seconds(tw.request_timeout_seconds()),
+                        .max_attempts = tw.max_send_attempts()});
   pipeline.on_effects([&sender](std::uint64_t seq, const core::effects& effects) {
     log_effects(seq, effects);
     for (const auto& fx : effects) {
@@ -137,7 +139,8 @@ int serve(const serve_options& opts) {
     const auto r = pipeline.recover(reader);
     log::info("recovered", {{"events", r.events},
                             {"seconds", r.seconds},
-                            {"events_per_second", r.seconds > 0 ? static_cast<double>(r.events) / r.seconds : 0.0},
+                            {"events_per_second",
+                             r.seconds > 0 ? static_cast<double>(r.events) / r.seconds : 0.0},
                             {"last_seq", engine.stats().last_seq}});
   } catch (const std::exception& e) {
     log::error("recovery failed", {{"error", std::string_view(e.what())}});
@@ -147,13 +150,13 @@ int serve(const serve_options& opts) {
   bool draining = false;
   std::unique_ptr<net::http_server> server;
   net::router routes;
-  ingest_handler ingest(pipeline, auth,
-                        ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
-                                      .retry_after_seconds = sc.retry_after_seconds()});
-  routes.add("POST", "/v1/events",
-             [&ingest](net::http_request&& req, net::responder respond) {
-               ingest(std::move(req), std::move(respond));
-             });
+  ingest_handler ingest(
+      pipeline, auth,
+      ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
+                    .retry_after_seconds = sc.retry_after_seconds()});
+  routes.add("POST", "/v1/events", [&ingest](net::http_request&& req, net::responder respond) {
+    ingest(std::move(req), std::move(respond));
+  });
   add_view_routes(routes, engine, auth, wall_clock);
   add_report_routes(routes, engine, auth, wall_clock);
   add_sms_routes(routes, pipeline, engine, *routing, twilio,
@@ -175,7 +178,8 @@ int serve(const serve_options& opts) {
                                  .max_connections = s.max_connections()},
         routes);
   } catch (const std::exception& e) {
-    log::error("cannot listen", {{"listen", std::string_view(s.listen())}, {"error", std::string_view(e.what())}});
+    log::error("cannot listen",
+               {{"listen", std::string_view(s.listen())}, {"error", std::string_view(e.what())}});
     return exit_bad_config;
   }
 

@@ -63,7 +63,8 @@ sms_routing::sms_routing(const v1::Config& config)
     if (!a.opening_hours().empty()) {
       r.hours = parse_opening_hours(a.opening_hours());
       if (!r.hours) {
-        throw std::invalid_argument("area " + a.name() + ": opening_hours must be HH:MM-HH:MM, got \"" +
+        throw std::invalid_argument("area " + a.name() +
+                                    ": opening_hours must be HH:MM-HH:MM, got \"" +
                                     a.opening_hours() + "\"");
       }
     }
@@ -78,7 +79,8 @@ sms_routing::sms_routing(const v1::Config& config)
       k.keywords.push_back(kw);
     }
     keywords_.push_back(std::move(k));
-    for (const auto& n : a.numbers()) numbers_[n] = access{core::route_of_access::unspecified, a.name()};
+    for (const auto& n : a.numbers())
+      numbers_[n] = access{core::route_of_access::unspecified, a.name()};
     if (!areas_.emplace(a.name(), std::move(r)).second) {
       throw std::invalid_argument("area " + a.name() + " is listed twice");
     }
@@ -92,8 +94,9 @@ sms_routing::sms_routing(const v1::Config& config)
   for (const auto& n : config.access_numbers()) {
     const auto route = parse_route(n.route());
     if (!route) {
-      throw std::invalid_argument("access_numbers " + n.number() + ": route \"" + n.route() +
-                                  "\" is not nhs111_option2, local_line, sms_keyword or professional_line");
+      throw std::invalid_argument(
+          "access_numbers " + n.number() + ": route \"" + n.route() +
+          "\" is not nhs111_option2, local_line, sms_keyword or professional_line");
     }
     if (!n.area().empty() && !areas_.contains(n.area())) {
       throw std::invalid_argument("access_numbers " + n.number() + ": area \"" + n.area() +

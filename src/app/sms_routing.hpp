@@ -51,7 +51,9 @@ class sms_routing {
 
   [[nodiscard]] routing_decision route(std::string_view body, std::string_view to,
                                        core::timestamp now) const;
-  [[nodiscard]] bool blocked(std::string_view from) const { return blocked_.contains(std::string(from)); }
+  [[nodiscard]] bool blocked(std::string_view from) const {
+    return blocked_.contains(std::string(from));
+  }
   // The first-contact auto-reply for `area`, with {area} and {wait} filled.
   [[nodiscard]] std::string auto_reply(const std::string& area, std::string_view wait) const;
 

@@ -12,21 +12,30 @@ namespace {
 
 v1::RouteOfAccess to_proto(core::route_of_access r) {
   switch (r) {
-    case core::route_of_access::nhs111_option2: return v1::NHS111_OPTION2;
-    case core::route_of_access::local_line: return v1::LOCAL_LINE;
-    case core::route_of_access::sms_keyword: return v1::SMS_KEYWORD;
-    case core::route_of_access::professional_line: return v1::PROFESSIONAL_LINE;
-    case core::route_of_access::unspecified: return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
+    case core::route_of_access::nhs111_option2:
+      return v1::NHS111_OPTION2;
+    case core::route_of_access::local_line:
+      return v1::LOCAL_LINE;
+    case core::route_of_access::sms_keyword:
+      return v1::SMS_KEYWORD;
+    case core::route_of_access::professional_line:
+      return v1::PROFESSIONAL_LINE;
+    case core::route_of_access::unspecified:
+      return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
   }
   return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
 }
 
 v1::OptKeyword to_proto(adapters::opt_keyword k) {
   switch (k) {
-    case adapters::opt_keyword::opt_out: return v1::OPT_OUT;
-    case adapters::opt_keyword::opt_in: return v1::OPT_IN;
-    case adapters::opt_keyword::help: return v1::OPT_HELP;
-    case adapters::opt_keyword::none: return v1::OPT_KEYWORD_NONE;
+    case adapters::opt_keyword::opt_out:
+      return v1::OPT_OUT;
+    case adapters::opt_keyword::opt_in:
+      return v1::OPT_IN;
+    case adapters::opt_keyword::help:
+      return v1::OPT_HELP;
+    case adapters::opt_keyword::none:
+      return v1::OPT_KEYWORD_NONE;
   }
   return v1::OPT_KEYWORD_NONE;
 }
@@ -56,9 +65,10 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
   const auto opt_words = adapters::default_opt_words();
   r.add("POST", "/v1/webhooks/twilio/sms",
         [&pipeline, &engine, &routing, &twilio, limits, now, opt_words](net::http_request&& req,
-                                                                         net::responder respond) {
+                                                                        net::responder respond) {
           auto checked = verified_twilio_form(req, twilio);
-          if (auto* err = std::get_if<net::http_response>(&checked)) return respond(std::move(*err));
+          if (auto* err = std::get_if<net::http_response>(&checked))
+            return respond(std::move(*err));
           auto fields = adapters::parse_inbound_sms(std::get<adapters::form_body>(checked));
           if (auto* e = std::get_if<adapters::field_error>(&fields)) {
             return respond(net::http_response::error(400, "invalid_webhook", e->describe()));
@@ -68,7 +78,8 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
           auto repaired = adapters::repair_utf8(sms.body);
           bool flagged_body = repaired.replaced();
           if (repaired.text.size() > limits.max_body_bytes) {
-            repaired.text = std::string(adapters::truncate_utf8(repaired.text, limits.max_body_bytes));
+            repaired.text =
+                std::string(adapters::truncate_utf8(repaired.text, limits.max_body_bytes));
             flagged_body = true;
           }
           const auto sender = adapters::classify_sender(sms.from);
@@ -107,8 +118,8 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
           std::vector<v1::Event> events;
           events.push_back(std::move(e));
           const auto status = pipeline.submit(
-              std::move(events), [&engine, &routing, respond, blocked, area](
-                                     const std::vector<event_pipeline::outcome>& outcomes) {
+              std::move(events), [&engine, &routing, respond, blocked,
+                                  area](const std::vector<event_pipeline::outcome>& outcomes) {
                 // A text that opened a conversation has the contact id of its
                 // own seq; that is the one answered with the auto-reply, on a
                 // retry too, since the provider never got the first answer.
@@ -116,8 +127,8 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
                 if (blocked || !c || c->kind != core::channel::text) {
                   return respond(twiml(adapters::twiml::empty_response()));
                 }
-                respond(twiml(adapters::twiml::message_reply(
-                    routing.auto_reply(area, wait_phrase(engine)))));
+                respond(twiml(
+                    adapters::twiml::message_reply(routing.auto_reply(area, wait_phrase(engine)))));
               });
           if (status != store::writer::submit_status::accepted) respond(retry_later(status));
         });
@@ -125,7 +136,8 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
   r.add("POST", "/v1/webhooks/twilio/sms/status",
         [&pipeline, &twilio](net::http_request&& req, net::responder respond) {
           auto checked = verified_twilio_form(req, twilio);
-          if (auto* err = std::get_if<net::http_response>(&checked)) return respond(std::move(*err));
+          if (auto* err = std::get_if<net::http_response>(&checked))
+            return respond(std::move(*err));
           auto fields = adapters::parse_sms_status(std::get<adapters::form_body>(checked));
           if (auto* e = std::get_if<adapters::field_error>(&fields)) {
             return respond(net::http_response::error(400, "invalid_webhook", e->describe()));
@@ -143,10 +155,9 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
           s->set_error_code(static_cast<std::uint32_t>(st.error_code.value_or(0)));
           std::vector<v1::Event> events;
           events.push_back(std::move(e));
-          const auto status = pipeline.submit(
-              std::move(events), [respond](const auto&) {
-                respond(net::http_response{204, "text/plain", {}, {}});
-              });
+          const auto status = pipeline.submit(std::move(events), [respond](const auto&) {
+            respond(net::http_response{204, "text/plain", {}, {}});
+          });
           if (status != store::writer::submit_status::accepted) respond(retry_later(status));
         });
 }

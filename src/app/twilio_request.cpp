@@ -17,7 +17,8 @@ std::variant<adapters::form_body, net::http_response> verified_twilio_form(
   const auto url = adapters::twilio_public_url(settings.public_base_url, req.path, req.query);
   switch (adapters::check_twilio_signature(req.header("x-twilio-signature"), url, form,
                                            settings.tokens)) {
-    case adapters::signature_verdict::ok: break;
+    case adapters::signature_verdict::ok:
+      break;
     case adapters::signature_verdict::missing:
       return net::http_response::error(403, "forbidden", "X-Twilio-Signature is missing");
     case adapters::signature_verdict::mismatch:
@@ -27,7 +28,8 @@ std::variant<adapters::form_body, net::http_response> verified_twilio_form(
   if (!settings.account_sid.empty()) {
     const auto account = form.find("AccountSid");
     if (!account || *account != settings.account_sid) {
-      return net::http_response::error(403, "forbidden", "AccountSid is not this service's account");
+      return net::http_response::error(403, "forbidden",
+                                       "AccountSid is not this service's account");
     }
   }
   return form;

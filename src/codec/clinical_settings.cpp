@@ -30,15 +30,17 @@ std::variant<core::triage_scale, config_error> to_core_scale(const v1::Config& c
     const auto code = category(b.code());
     if (!code) return problem("config", "triage_bands.code must be A-G, got \"" + b.code() + "\"");
     const auto i = core::band_index(*code);
-    if (seen[i]) return problem("config", "triage band " + std::string(core::triage_code(*code)) + " is listed twice");
+    if (seen[i])
+      return problem("config",
+                     "triage band " + std::string(core::triage_code(*code)) + " is listed twice");
     seen[i] = true;
     auto& out = scale.bands[i];
     out.code = *code;
     out.label = b.label();
-    out.face_to_face_target =
-        b.has_face_to_face_target_seconds()
-            ? std::optional<core::duration>(core::seconds(static_cast<std::int64_t>(b.face_to_face_target_seconds())))
-            : std::nullopt;
+    out.face_to_face_target = b.has_face_to_face_target_seconds()
+                                  ? std::optional<core::duration>(core::seconds(
+                                        static_cast<std::int64_t>(b.face_to_face_target_seconds())))
+                                  : std::nullopt;
     out.answer_target = core::seconds(static_cast<std::int64_t>(b.answer_target_seconds()));
     out.max_wait = core::seconds(static_cast<std::int64_t>(b.max_wait_seconds()));
     out.mhsds_priority = b.mhsds_priority();
@@ -48,7 +50,8 @@ std::variant<core::triage_scale, config_error> to_core_scale(const v1::Config& c
   for (std::size_t i = 0; i < seen.size(); ++i) {
     if (!seen[i]) {
       return problem("config", "triage_bands must list all of A-G; " +
-                                   std::string(core::triage_code(core::band_at(i))) + " is missing");
+                                   std::string(core::triage_code(core::band_at(i))) +
+                                   " is missing");
     }
   }
   return scale;
@@ -100,20 +103,23 @@ std::variant<core::risk_lexicon, config_error> parse_lexicon(std::string_view te
 
 }  // namespace
 
-std::string_view default_risk_lexicon_text() { return embedded::risk_lexicon_textproto; }
+std::string_view default_risk_lexicon_text() {
+  return embedded::risk_lexicon_textproto;
+}
 
 std::variant<core::risk_lexicon, config_error> to_core(const v1::RiskLexicon& l,
-                                                        std::string_view source) {
+                                                       std::string_view source) {
   core::risk_lexicon out;
   for (const auto& r : l.rules()) {
     const auto raise = category(r.raise_to());
     if (!raise) return problem(source, "risk rule \"" + r.id() + "\": raise_to must be A-G");
-    out.rules.push_back(core::risk_rule{.id = r.id(),
-                                        .phrases = {r.phrases().begin(), r.phrases().end()},
-                                        .raise_to = *raise,
-                                        .dose_pattern = r.dose_pattern(),
-                                        .dose_units = {r.dose_units().begin(), r.dose_units().end()},
-                                        .max_edits = r.max_edits()});
+    out.rules.push_back(
+        core::risk_rule{.id = r.id(),
+                        .phrases = {r.phrases().begin(), r.phrases().end()},
+                        .raise_to = *raise,
+                        .dose_pattern = r.dose_pattern(),
+                        .dose_units = {r.dose_units().begin(), r.dose_units().end()},
+                        .max_edits = r.max_edits()});
   }
   for (const auto& p : core::validate(out)) return problem(source, p);
   return out;

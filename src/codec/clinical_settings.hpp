@@ -16,7 +16,7 @@ namespace crisisline::codec {
 [[nodiscard]] std::variant<core::settings, config_error> clinical_settings(const v1::Config& c);
 
 [[nodiscard]] std::variant<core::risk_lexicon, config_error> to_core(const v1::RiskLexicon& l,
-                                                                      std::string_view source);
+                                                                     std::string_view source);
 
 // The lexicon compiled into the binary, as text.
 [[nodiscard]] std::string_view default_risk_lexicon_text();

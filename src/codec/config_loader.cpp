@@ -52,8 +52,8 @@ std::optional<std::string> check(const v1::Config& c) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) return "server.listen must be HOST:PORT";
   const auto port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
     return "server.listen has an invalid port: \"" + port + "\"";
   }
   if (c.server().max_body_bytes() > (64u << 20)) return "server.max_body_bytes is over 64 MiB";
@@ -103,7 +103,9 @@ config_result load_config_file(const std::filesystem::path& path) {
   return parse_config(text.str(), path.string());
 }
 
-std::string_view default_config_text() { return embedded::default_config_textproto; }
+std::string_view default_config_text() {
+  return embedded::default_config_textproto;
+}
 
 config_result default_config() {
   return parse_config(default_config_text(), "<embedded default>");

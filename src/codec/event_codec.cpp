@@ -7,110 +7,158 @@ constexpr std::size_t max_id_bytes = 256;
 
 core::actor_kind to_core(v1::Actor::Kind k) {
   switch (k) {
-    case v1::Actor::SYSTEM: return core::actor_kind::system;
-    case v1::Actor::INTEGRATION: return core::actor_kind::integration;
-    case v1::Actor::PROVIDER: return core::actor_kind::provider;
-    case v1::Actor::STAFF: return core::actor_kind::staff;
-    case v1::Actor::CREW: return core::actor_kind::crew;
+    case v1::Actor::SYSTEM:
+      return core::actor_kind::system;
+    case v1::Actor::INTEGRATION:
+      return core::actor_kind::integration;
+    case v1::Actor::PROVIDER:
+      return core::actor_kind::provider;
+    case v1::Actor::STAFF:
+      return core::actor_kind::staff;
+    case v1::Actor::CREW:
+      return core::actor_kind::crew;
     case v1::Actor::KIND_UNSPECIFIED:
     case v1::Actor_Kind_Actor_Kind_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::Actor_Kind_Actor_Kind_INT_MAX_SENTINEL_DO_NOT_USE_: return core::actor_kind::unspecified;
+    case v1::Actor_Kind_Actor_Kind_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::actor_kind::unspecified;
   }
   return core::actor_kind::unspecified;
 }
 
 core::route_of_access to_core(v1::RouteOfAccess r) {
   switch (r) {
-    case v1::NHS111_OPTION2: return core::route_of_access::nhs111_option2;
-    case v1::LOCAL_LINE: return core::route_of_access::local_line;
-    case v1::SMS_KEYWORD: return core::route_of_access::sms_keyword;
-    case v1::PROFESSIONAL_LINE: return core::route_of_access::professional_line;
+    case v1::NHS111_OPTION2:
+      return core::route_of_access::nhs111_option2;
+    case v1::LOCAL_LINE:
+      return core::route_of_access::local_line;
+    case v1::SMS_KEYWORD:
+      return core::route_of_access::sms_keyword;
+    case v1::PROFESSIONAL_LINE:
+      return core::route_of_access::professional_line;
     case v1::ROUTE_OF_ACCESS_UNSPECIFIED:
     case v1::RouteOfAccess_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::RouteOfAccess_INT_MAX_SENTINEL_DO_NOT_USE_: return core::route_of_access::unspecified;
+    case v1::RouteOfAccess_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::route_of_access::unspecified;
   }
   return core::route_of_access::unspecified;
 }
 
 core::call_status to_core(v1::CallStatus s) {
   switch (s) {
-    case v1::CALL_OFFERED: return core::call_status::offered;
-    case v1::CALL_ANSWERED: return core::call_status::answered;
-    case v1::CALL_COMPLETED: return core::call_status::completed;
-    case v1::CALL_ABANDONED: return core::call_status::abandoned;
-    case v1::CALL_FAILED: return core::call_status::failed;
-    case v1::CALL_DIGITS: return core::call_status::digits;
+    case v1::CALL_OFFERED:
+      return core::call_status::offered;
+    case v1::CALL_ANSWERED:
+      return core::call_status::answered;
+    case v1::CALL_COMPLETED:
+      return core::call_status::completed;
+    case v1::CALL_ABANDONED:
+      return core::call_status::abandoned;
+    case v1::CALL_FAILED:
+      return core::call_status::failed;
+    case v1::CALL_DIGITS:
+      return core::call_status::digits;
     case v1::CALL_STATUS_UNSPECIFIED:
     case v1::CallStatus_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::CallStatus_INT_MAX_SENTINEL_DO_NOT_USE_: return core::call_status::unspecified;
+    case v1::CallStatus_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::call_status::unspecified;
   }
   return core::call_status::unspecified;
 }
 
 core::triage_category to_core(v1::TriageCategory c) {
   switch (c) {
-    case v1::TRIAGE_A: return core::triage_category::a;
-    case v1::TRIAGE_B: return core::triage_category::b;
-    case v1::TRIAGE_C: return core::triage_category::c;
-    case v1::TRIAGE_D: return core::triage_category::d;
-    case v1::TRIAGE_E: return core::triage_category::e;
-    case v1::TRIAGE_F: return core::triage_category::f;
-    case v1::TRIAGE_G: return core::triage_category::g;
+    case v1::TRIAGE_A:
+      return core::triage_category::a;
+    case v1::TRIAGE_B:
+      return core::triage_category::b;
+    case v1::TRIAGE_C:
+      return core::triage_category::c;
+    case v1::TRIAGE_D:
+      return core::triage_category::d;
+    case v1::TRIAGE_E:
+      return core::triage_category::e;
+    case v1::TRIAGE_F:
+      return core::triage_category::f;
+    case v1::TRIAGE_G:
+      return core::triage_category::g;
     case v1::TRIAGE_UNSPECIFIED:
     case v1::TriageCategory_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::TriageCategory_INT_MAX_SENTINEL_DO_NOT_USE_: return core::triage_category::unspecified;
+    case v1::TriageCategory_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::triage_category::unspecified;
   }
   return core::triage_category::unspecified;
 }
 
 core::nurse_status to_core(v1::NurseStatus s) {
   switch (s) {
-    case v1::NURSE_AVAILABLE: return core::nurse_status::available;
-    case v1::NURSE_ON_BREAK: return core::nurse_status::on_break;
-    case v1::NURSE_OFFLINE: return core::nurse_status::offline;
+    case v1::NURSE_AVAILABLE:
+      return core::nurse_status::available;
+    case v1::NURSE_ON_BREAK:
+      return core::nurse_status::on_break;
+    case v1::NURSE_OFFLINE:
+      return core::nurse_status::offline;
     case v1::NURSE_STATUS_UNSPECIFIED:
     case v1::NurseStatus_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::NurseStatus_INT_MAX_SENTINEL_DO_NOT_USE_: return core::nurse_status::unspecified;
+    case v1::NurseStatus_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::nurse_status::unspecified;
   }
   return core::nurse_status::unspecified;
 }
 
 core::unit_state to_core(v1::UnitState s) {
   switch (s) {
-    case v1::UNIT_UNAVAILABLE: return core::unit_state::unavailable;
-    case v1::UNIT_AVAILABLE: return core::unit_state::available;
-    case v1::UNIT_ASSIGNED: return core::unit_state::assigned;
-    case v1::UNIT_ALERTED: return core::unit_state::alerted;
-    case v1::UNIT_ACKNOWLEDGED: return core::unit_state::acknowledged;
-    case v1::UNIT_EN_ROUTE: return core::unit_state::en_route;
-    case v1::UNIT_ON_SCENE: return core::unit_state::on_scene;
-    case v1::UNIT_TRANSPORTING: return core::unit_state::transporting;
-    case v1::UNIT_AT_DESTINATION: return core::unit_state::at_destination;
-    case v1::UNIT_CLEAR: return core::unit_state::clear;
+    case v1::UNIT_UNAVAILABLE:
+      return core::unit_state::unavailable;
+    case v1::UNIT_AVAILABLE:
+      return core::unit_state::available;
+    case v1::UNIT_ASSIGNED:
+      return core::unit_state::assigned;
+    case v1::UNIT_ALERTED:
+      return core::unit_state::alerted;
+    case v1::UNIT_ACKNOWLEDGED:
+      return core::unit_state::acknowledged;
+    case v1::UNIT_EN_ROUTE:
+      return core::unit_state::en_route;
+    case v1::UNIT_ON_SCENE:
+      return core::unit_state::on_scene;
+    case v1::UNIT_TRANSPORTING:
+      return core::unit_state::transporting;
+    case v1::UNIT_AT_DESTINATION:
+      return core::unit_state::at_destination;
+    case v1::UNIT_CLEAR:
+      return core::unit_state::clear;
     case v1::UNIT_STATE_UNSPECIFIED:
     case v1::UnitState_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::UnitState_INT_MAX_SENTINEL_DO_NOT_USE_: return core::unit_state::unspecified;
+    case v1::UnitState_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::unit_state::unspecified;
   }
   return core::unit_state::unspecified;
 }
 
 core::opt_keyword to_core(v1::OptKeyword k) {
   switch (k) {
-    case v1::OPT_OUT: return core::opt_keyword::opt_out;
-    case v1::OPT_IN: return core::opt_keyword::opt_in;
-    case v1::OPT_HELP: return core::opt_keyword::help;
+    case v1::OPT_OUT:
+      return core::opt_keyword::opt_out;
+    case v1::OPT_IN:
+      return core::opt_keyword::opt_in;
+    case v1::OPT_HELP:
+      return core::opt_keyword::help;
     case v1::OPT_KEYWORD_NONE:
     case v1::OptKeyword_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::OptKeyword_INT_MAX_SENTINEL_DO_NOT_USE_: return core::opt_keyword::none;
+    case v1::OptKeyword_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::opt_keyword::none;
   }
   return core::opt_keyword::none;
 }
 
 core::send_outcome to_core(v1::OutboundTextResult::Outcome o) {
   switch (o) {
-    case v1::OutboundTextResult::ACCEPTED: return core::send_outcome::accepted;
-    case v1::OutboundTextResult::FAILED_RETRYABLE: return core::send_outcome::failed_retryable;
-    case v1::OutboundTextResult::FAILED_PERMANENT: return core::send_outcome::failed_permanent;
+    case v1::OutboundTextResult::ACCEPTED:
+      return core::send_outcome::accepted;
+    case v1::OutboundTextResult::FAILED_RETRYABLE:
+      return core::send_outcome::failed_retryable;
+    case v1::OutboundTextResult::FAILED_PERMANENT:
+      return core::send_outcome::failed_permanent;
     case v1::OutboundTextResult::OUTCOME_UNSPECIFIED:
     case v1::OutboundTextResult_Outcome_OutboundTextResult_Outcome_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::OutboundTextResult_Outcome_OutboundTextResult_Outcome_INT_MAX_SENTINEL_DO_NOT_USE_:
@@ -147,7 +195,8 @@ core::console_action to_core(const v1::ConsoleCommand& c) {
       return core::nurse_sign_on{.skills = to_vector(c.sign_on().skills()),
                                  .areas = to_vector(c.sign_on().areas()),
                                  .text_capacity = c.sign_on().text_capacity()};
-    case v1::ConsoleCommand::kSignOff: return core::nurse_sign_off{};
+    case v1::ConsoleCommand::kSignOff:
+      return core::nurse_sign_off{};
     case v1::ConsoleCommand::kSetStatus:
       return core::set_nurse_status{.status = to_core(c.set_status().status())};
     case v1::ConsoleCommand::kAccept:
@@ -155,7 +204,8 @@ core::console_action to_core(const v1::ConsoleCommand& c) {
     case v1::ConsoleCommand::kDecline:
       return core::decline_offer{.contact_id = c.decline().contact_id(),
                                  .reason = c.decline().reason()};
-    case v1::ConsoleCommand::kTakeNext: return core::take_next{};
+    case v1::ConsoleCommand::kTakeNext:
+      return core::take_next{};
     case v1::ConsoleCommand::kSetTriage:
       return core::set_triage{.contact_id = c.set_triage().contact_id(),
                               .category = to_core(c.set_triage().category()),
@@ -182,8 +232,10 @@ core::console_action to_core(const v1::ConsoleCommand& c) {
       }
       return cb;
     }
-    case v1::ConsoleCommand::kWrapUpDone: return core::wrap_up_done{};
-    case v1::ConsoleCommand::COMMAND_NOT_SET: return std::monostate{};
+    case v1::ConsoleCommand::kWrapUpDone:
+      return core::wrap_up_done{};
+    case v1::ConsoleCommand::COMMAND_NOT_SET:
+      return std::monostate{};
   }
   return std::monostate{};
 }
@@ -204,7 +256,8 @@ core::event_payload payload_to_core(const v1::Event& e) {
                               .duration_seconds = c.duration_seconds(),
                               .nurse_id = c.nurse_id()};
     }
-    case v1::Event::kText: return to_core(e.text());
+    case v1::Event::kText:
+      return to_core(e.text());
     case v1::Event::kKeywordText:
       return core::keyword_text{.text = to_core(e.keyword_text().text()),
                                 .keyword = e.keyword_text().keyword(),
@@ -228,7 +281,8 @@ core::event_payload payload_to_core(const v1::Event& e) {
       }
       return out;
     }
-    case v1::Event::kTimer: return core::timer_fired{.reason = e.timer().reason()};
+    case v1::Event::kTimer:
+      return core::timer_fired{.reason = e.timer().reason()};
     case v1::Event::kOutboundResult: {
       const auto& r = e.outbound_result();
       return core::outbound_result{.outbound_id = r.outbound_id(),
@@ -237,7 +291,8 @@ core::event_payload payload_to_core(const v1::Event& e) {
                                    .attempt = r.attempt(),
                                    .error = r.error()};
     }
-    case v1::Event::PAYLOAD_NOT_SET: return std::monostate{};
+    case v1::Event::PAYLOAD_NOT_SET:
+      return std::monostate{};
   }
   return std::monostate{};
 }
@@ -279,15 +334,24 @@ core::event to_core(const v1::Event& e) {
 
 std::string_view payload_kind(const v1::Event& e) {
   switch (e.payload_case()) {
-    case v1::Event::kCall: return "call";
-    case v1::Event::kText: return "text";
-    case v1::Event::kKeywordText: return "keyword_text";
-    case v1::Event::kTextStatus: return "text_status";
-    case v1::Event::kConsole: return "console";
-    case v1::Event::kCrewStatus: return "crew_status";
-    case v1::Event::kTimer: return "timer";
-    case v1::Event::kOutboundResult: return "outbound_result";
-    case v1::Event::PAYLOAD_NOT_SET: return "none";
+    case v1::Event::kCall:
+      return "call";
+    case v1::Event::kText:
+      return "text";
+    case v1::Event::kKeywordText:
+      return "keyword_text";
+    case v1::Event::kTextStatus:
+      return "text_status";
+    case v1::Event::kConsole:
+      return "console";
+    case v1::Event::kCrewStatus:
+      return "crew_status";
+    case v1::Event::kTimer:
+      return "timer";
+    case v1::Event::kOutboundResult:
+      return "outbound_result";
+    case v1::Event::PAYLOAD_NOT_SET:
+      return "none";
   }
   return "none";
 }
@@ -295,14 +359,26 @@ std::string_view payload_kind(const v1::Event& e) {
 std::string actor_label(const v1::Actor& a) {
   std::string out;
   switch (a.kind()) {
-    case v1::Actor::SYSTEM: out = "system"; break;
-    case v1::Actor::INTEGRATION: out = "integration"; break;
-    case v1::Actor::PROVIDER: out = "provider"; break;
-    case v1::Actor::STAFF: out = "staff"; break;
-    case v1::Actor::CREW: out = "crew"; break;
+    case v1::Actor::SYSTEM:
+      out = "system";
+      break;
+    case v1::Actor::INTEGRATION:
+      out = "integration";
+      break;
+    case v1::Actor::PROVIDER:
+      out = "provider";
+      break;
+    case v1::Actor::STAFF:
+      out = "staff";
+      break;
+    case v1::Actor::CREW:
+      out = "crew";
+      break;
     case v1::Actor::KIND_UNSPECIFIED:
     case v1::Actor_Kind_Actor_Kind_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::Actor_Kind_Actor_Kind_INT_MAX_SENTINEL_DO_NOT_USE_: out = "unspecified"; break;
+    case v1::Actor_Kind_Actor_Kind_INT_MAX_SENTINEL_DO_NOT_USE_:
+      out = "unspecified";
+      break;
   }
   out += ':';
   out += a.id();
@@ -311,12 +387,14 @@ std::string actor_label(const v1::Actor& a) {
 
 std::optional<std::string> ingest_problem(const v1::Event& e) {
   if (e.source().empty()) return "source is required";
-  if (e.source_event_id().empty()) return "source_event_id is required (it makes delivery idempotent)";
+  if (e.source_event_id().empty())
+    return "source_event_id is required (it makes delivery idempotent)";
   if (e.source().size() > max_id_bytes) return "source is longer than 256 bytes";
   if (e.source_event_id().size() > max_id_bytes) return "source_event_id is longer than 256 bytes";
   if (e.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "event has no payload";
   if (e.has_timer()) return "timer events are created by the server, not ingested";
-  if (e.has_outbound_result()) return "outbound_result events are created by the server, not ingested";
+  if (e.has_outbound_result())
+    return "outbound_result events are created by the server, not ingested";
   if (e.has_call() && e.call().call_id().empty()) return "call.call_id is required";
   if (e.has_call() && e.call().status() == v1::CALL_STATUS_UNSPECIFIED)
     return "call.status is required";

@@ -118,8 +118,8 @@ struct send_text {
   friend bool operator==(const send_text&, const send_text&) = default;
 };
 
-using effect = std::variant<notice, offer_made, offer_withdrawn, contact_assigned,
-                            command_rejected, send_text>;
+using effect = std::variant<notice, offer_made, offer_withdrawn, contact_assigned, command_rejected,
+                            send_text>;
 using effects = std::vector<effect>;
 
 }  // namespace crisisline::core

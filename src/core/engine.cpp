@@ -545,8 +545,7 @@ void engine::on_add_note(const nurse_id& who, const add_note& cmd, effects& out)
   c->notes.push_back({now_, who.value(), cmd.text});
 }
 
-void engine::on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t seq,
-                      effects& out) {
+void engine::on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t seq, effects& out) {
   contact* c = find(cmd.contact_id);
   if (!c)
     return reject(who, "reply_text", "there is no contact " + std::to_string(cmd.contact_id), out);

@@ -11,11 +11,11 @@
 
 #include "core/contact.hpp"
 #include "core/effect.hpp"
-#include "core/sms_outbox.hpp"
 #include "core/event.hpp"
 #include "core/risk.hpp"
 #include "core/roster.hpp"
 #include "core/settings.hpp"
+#include "core/sms_outbox.hpp"
 #include "core/urgency_queue.hpp"
 #include "core/views.hpp"
 

@@ -21,7 +21,13 @@ struct actor {
   std::string session;
 };
 
-enum class route_of_access { unspecified, nhs111_option2, local_line, sms_keyword, professional_line };
+enum class route_of_access {
+  unspecified,
+  nhs111_option2,
+  local_line,
+  sms_keyword,
+  professional_line
+};
 
 enum class call_status { unspecified, offered, answered, completed, abandoned, failed, digits };
 
@@ -174,9 +180,9 @@ struct outbound_result {
   std::string error;
 };
 
-using event_payload = std::variant<std::monostate, call_event, text_event, keyword_text,
-                                   text_status, console_command, crew_status, timer_fired,
-                                   outbound_result>;
+using event_payload =
+    std::variant<std::monostate, call_event, text_event, keyword_text, text_status, console_command,
+                 crew_status, timer_fired, outbound_result>;
 
 // One committed entry of the log.
 struct event {

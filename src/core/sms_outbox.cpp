@@ -21,12 +21,18 @@ constexpr std::uint32_t carrier_opt_out = 21610;
 
 std::string_view to_string(outbound_status s) {
   switch (s) {
-    case outbound_status::pending: return "pending";
-    case outbound_status::sent: return "sent";
-    case outbound_status::delivered: return "delivered";
-    case outbound_status::failed: return "failed";
-    case outbound_status::suppressed: return "suppressed";
-    case outbound_status::clinician_task: return "clinician_task";
+    case outbound_status::pending:
+      return "pending";
+    case outbound_status::sent:
+      return "sent";
+    case outbound_status::delivered:
+      return "delivered";
+    case outbound_status::failed:
+      return "failed";
+    case outbound_status::suppressed:
+      return "suppressed";
+    case outbound_status::clinician_task:
+      return "clinician_task";
   }
   return "pending";
 }
@@ -43,15 +49,16 @@ std::string sms_outbox::on_inbound(const std::string& from, opt_keyword opt) {
       if (opted_out_.erase(from) > 0) return "The person opted back in to texts.";
       return {};
     case opt_keyword::help:
-    case opt_keyword::none: return {};
+    case opt_keyword::none:
+      return {};
   }
   return {};
 }
 
 void sms_outbox::request(std::uint64_t id, contact_id contact, const std::string& to,
                          const std::string& from, const std::string& body,
-                         bool clinically_necessary, const std::string& requested_by,
-                         timestamp now, effects& out) {
+                         bool clinically_necessary, const std::string& requested_by, timestamp now,
+                         effects& out) {
   outbound_text t{.id = id,
                   .contact = contact,
                   .to = to,
@@ -67,8 +74,9 @@ void sms_outbox::request(std::uint64_t id, contact_id contact, const std::string
                            .nurse_id = requested_by,
                            .kind = "clinician_task",
                            .contact_id = contact.value(),
-                           .text = "A clinically necessary text was not sent because the person "
-                                   "opted out of texts. A clinician must contact them another way."});
+                           .text =
+                               "A clinically necessary text was not sent because the person "
+                               "opted out of texts. A clinician must contact them another way."});
       out.push_back(notice{.to = notice::audience::nurse,
                            .nurse_id = requested_by,
                            .kind = "clinician_task",

@@ -15,10 +15,14 @@ std::atomic<level> current_level{level::info};
 
 std::string_view name(level l) {
   switch (l) {
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warn: return "warn";
-    case level::error: return "error";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warn:
+      return "warn";
+    case level::error:
+      return "error";
   }
   return "info";
 }
@@ -38,7 +42,9 @@ void append_utc(std::string& out, std::chrono::sys_time<std::chrono::microsecond
   out.append(buf, static_cast<std::size_t>(n));
 }
 
-void set_level(level l) { current_level.store(l, std::memory_order_relaxed); }
+void set_level(level l) {
+  current_level.store(l, std::memory_order_relaxed);
+}
 
 bool parse_level(std::string_view n, level& out) {
   for (level l : {level::debug, level::info, level::warn, level::error}) {
@@ -50,18 +56,30 @@ bool parse_level(std::string_view n, level& out) {
   return false;
 }
 
-bool enabled(level l) { return l >= current_level.load(std::memory_order_relaxed); }
+bool enabled(level l) {
+  return l >= current_level.load(std::memory_order_relaxed);
+}
 
 void append_json_escaped(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20) {
           out += "\\u00";

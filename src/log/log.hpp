@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <string>
 #include <initializer_list>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -25,11 +25,12 @@ struct field {
   field(std::string_view k, bool v) : key(k), value(v) {}
   field(std::string_view k, double v) : key(k), value(v) {}
   template <typename T>
-    requires std::is_integral_v<T> && std::is_signed_v<T>
-  field(std::string_view k, T v) : key(k), value(static_cast<std::int64_t>(v)) {}
+  requires std::is_integral_v<T> && std::is_signed_v<T> field(std::string_view k, T v)
+      : key(k), value(static_cast<std::int64_t>(v)) {}
   template <typename T>
-    requires std::is_integral_v<T> && std::is_unsigned_v<T> && (!std::is_same_v<T, bool>)
-  field(std::string_view k, T v) : key(k), value(static_cast<std::uint64_t>(v)) {}
+  requires std::is_integral_v<T> && std::is_unsigned_v<T> &&
+      (!std::is_same_v<T, bool>)field(std::string_view k, T v)
+      : key(k), value(static_cast<std::uint64_t>(v)) {}
 };
 
 void set_level(level l);
@@ -37,10 +38,18 @@ void set_level(level l);
 [[nodiscard]] bool enabled(level l);
 void write(level l, std::string_view msg, std::initializer_list<field> fields = {});
 
-inline void debug(std::string_view msg, std::initializer_list<field> f = {}) { write(level::debug, msg, f); }
-inline void info(std::string_view msg, std::initializer_list<field> f = {}) { write(level::info, msg, f); }
-inline void warn(std::string_view msg, std::initializer_list<field> f = {}) { write(level::warn, msg, f); }
-inline void error(std::string_view msg, std::initializer_list<field> f = {}) { write(level::error, msg, f); }
+inline void debug(std::string_view msg, std::initializer_list<field> f = {}) {
+  write(level::debug, msg, f);
+}
+inline void info(std::string_view msg, std::initializer_list<field> f = {}) {
+  write(level::info, msg, f);
+}
+inline void warn(std::string_view msg, std::initializer_list<field> f = {}) {
+  write(level::warn, msg, f);
+}
+inline void error(std::string_view msg, std::initializer_list<field> f = {}) {
+  write(level::error, msg, f);
+}
 
 // Appends `t` as ISO 8601 UTC with milliseconds ("2026-11-21T23:52:45.123Z").
 void append_utc(std::string& out, std::chrono::sys_time<std::chrono::microseconds> t);

@@ -80,7 +80,7 @@ struct http_client::impl {
 };
 
 asio::awaitable<client_response> perform(std::shared_ptr<http_client::impl> self, target t,
-                                       client_request req) {
+                                         client_request req) {
   tcp::resolver resolver(self->context);
   auto [ec, endpoints] = co_await resolver.async_resolve(t.host, t.port, use);
   if (ec) co_return client_response{0, {}, "resolve " + t.host + ": " + ec.message()};
@@ -109,8 +109,7 @@ asio::awaitable<client_response> perform(std::shared_ptr<http_client::impl> self
   co_return co_await exchange(stream, t, req);
 }
 
-http_client::http_client(io_loop& loop)
-    : impl_(std::make_shared<impl>(loop.internals().context)) {}
+http_client::http_client(io_loop& loop) : impl_(std::make_shared<impl>(loop.internals().context)) {}
 http_client::~http_client() = default;
 
 void http_client::send(client_request req, std::function<void(client_response)> done) {

@@ -76,8 +76,9 @@ class session : public std::enable_shared_from_this<session> {
     parser_->body_limit(server_->opts.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_->opts.max_header_bytes));
     stream_.expires_after(server_->opts.idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&session::on_read_header, shared_from_this()));
   }
 
   void on_read_header(beast::error_code ec, std::size_t) {
@@ -97,15 +98,14 @@ class session : public std::enable_shared_from_this<session> {
     busy_ = true;
     keep_alive_ = false;
     if (ec == http::error::body_limit) {
-      return send(http_response::error(413, "payload_too_large",
-                                       "request body is over " +
-                                           std::to_string(server_->opts.max_body_bytes) + " bytes"));
+      return send(http_response::error(
+          413, "payload_too_large",
+          "request body is over " + std::to_string(server_->opts.max_body_bytes) + " bytes"));
     }
     if (ec == http::error::header_limit) {
-      return send(http_response::error(431, "headers_too_large",
-                                       "request headers are over " +
-                                           std::to_string(server_->opts.max_header_bytes) +
-                                           " bytes"));
+      return send(http_response::error(
+          431, "headers_too_large",
+          "request headers are over " + std::to_string(server_->opts.max_header_bytes) + " bytes"));
     }
     send(http_response::error(400, "bad_request", "malformed HTTP request: " + ec.message()));
   }
@@ -124,7 +124,8 @@ class session : public std::enable_shared_from_this<session> {
     req.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
     req.headers.reserve(8);
-    for (const auto& f : msg) req.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
+    for (const auto& f : msg)
+      req.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
     req.body = std::move(msg.body());
     req.remote_address = remote_;
 
@@ -142,7 +143,8 @@ class session : public std::enable_shared_from_this<session> {
       if (!*once) {
         *once = true;
         keep_alive_ = false;
-        send(http_response::error(500, "internal_error", "the server could not handle the request"));
+        send(
+            http_response::error(500, "internal_error", "the server could not handle the request"));
       }
     }
   }
@@ -222,7 +224,9 @@ http_server::~http_server() {
   close_connections();
 }
 
-std::uint16_t http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t http_server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void http_server::stop_accepting() {
   beast::error_code ec;
@@ -238,7 +242,11 @@ void http_server::close_connections() {
   }
 }
 
-std::size_t http_server::connection_count() const { return impl_->sessions.size(); }
-std::uint64_t http_server::requests_total() const { return impl_->requests; }
+std::size_t http_server::connection_count() const {
+  return impl_->sessions.size();
+}
+std::uint64_t http_server::requests_total() const {
+  return impl_->requests;
+}
 
 }  // namespace crisisline::net

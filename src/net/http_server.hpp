@@ -29,8 +29,8 @@ struct http_server_options {
 class http_server {
  public:
   // Binds and starts accepting. Throws std::system_error if it cannot bind.
-  http_server(io_loop& loop, const std::string& host, std::uint16_t port,
-              http_server_options opts, const router& routes);
+  http_server(io_loop& loop, const std::string& host, std::uint16_t port, http_server_options opts,
+              const router& routes);
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

@@ -11,9 +11,13 @@ namespace crisisline::net {
 io_loop::io_loop() : impl_(std::make_unique<impl>()) {}
 io_loop::~io_loop() = default;
 
-void io_loop::run() { impl_->context.run(); }
+void io_loop::run() {
+  impl_->context.run();
+}
 
-void io_loop::post(std::function<void()> fn) { boost::asio::post(impl_->context, std::move(fn)); }
+void io_loop::post(std::function<void()> fn) {
+  boost::asio::post(impl_->context, std::move(fn));
+}
 
 void io_loop::on_shutdown_signal(std::function<void(int)> fn) {
   impl_->signals.add(SIGINT);
@@ -44,6 +48,8 @@ void timer::arm(std::chrono::steady_clock::duration after, std::function<void()>
   });
 }
 
-void timer::cancel() { impl_->t.cancel(); }
+void timer::cancel() {
+  impl_->t.cancel();
+}
 
 }  // namespace crisisline::net

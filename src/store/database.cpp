@@ -10,8 +10,8 @@ connection::connection(const std::filesystem::path& path, mode m) {
                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "cannot open " + path.string() + ": " +
-                      (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    std::string msg =
+        "cannot open " + path.string() + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close(db_);
     db_ = nullptr;
     throw error(rc, msg);
@@ -22,7 +22,9 @@ connection::connection(const std::filesystem::path& path, mode m) {
   sqlite3_busy_timeout(db_, 5000);
 }
 
-connection::~connection() { sqlite3_close_v2(db_); }
+connection::~connection() {
+  sqlite3_close_v2(db_);
+}
 
 void connection::fail(int rc, std::string_view what) const {
   throw error(rc, std::string(what) + ": " + sqlite3_errstr(rc) + " (" + sqlite3_errmsg(db_) + ")");
@@ -46,7 +48,9 @@ statement::statement(connection& c, std::string_view sql) : conn_(c) {
   if (rc != SQLITE_OK) c.fail(rc, "prepare " + std::string(sql));
 }
 
-statement::~statement() { sqlite3_finalize(stmt_); }
+statement::~statement() {
+  sqlite3_finalize(stmt_);
+}
 
 void statement::bind(int index, std::int64_t v) {
   const int rc = sqlite3_bind_int64(stmt_, index, v);
@@ -54,8 +58,8 @@ void statement::bind(int index, std::int64_t v) {
 }
 
 void statement::bind(int index, std::string_view text) {
-  const int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                                   SQLITE_TRANSIENT);
+  const int rc =
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) conn_.fail(rc, "bind");
 }
 
@@ -82,7 +86,9 @@ void statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t statement::column_int(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
 
 std::string_view statement::column_text(int index) const {
   const auto* p = sqlite3_column_text(stmt_, index);
@@ -102,7 +108,9 @@ bool statement::column_is_null(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
-transaction::transaction(connection& c) : conn_(c) { c.exec("BEGIN IMMEDIATE"); }
+transaction::transaction(connection& c) : conn_(c) {
+  c.exec("BEGIN IMMEDIATE");
+}
 
 transaction::~transaction() {
   if (!done_) sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -7,7 +7,8 @@ event_reader::event_reader(const std::filesystem::path& path)
 
 std::uint64_t event_reader::for_each(std::uint64_t since,
                                      const std::function<void(const stored_event&)>& fn) {
-  statement st(db_, "SELECT seq, recorded_at, kind, payload FROM events WHERE seq > ?1 ORDER BY seq");
+  statement st(db_,
+               "SELECT seq, recorded_at, kind, payload FROM events WHERE seq > ?1 ORDER BY seq");
   st.bind(1, static_cast<std::int64_t>(since));
   std::uint64_t n = 0;
   while (st.step()) {

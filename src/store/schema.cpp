@@ -39,8 +39,8 @@ void migrate(connection& c) {
   const auto current = c.query_int("PRAGMA user_version");
   if (current > schema_version) {
     throw error(0, "database schema version " + std::to_string(current) +
-                       " is newer than this build understands (" +
-                       std::to_string(schema_version) + ")");
+                       " is newer than this build understands (" + std::to_string(schema_version) +
+                       ")");
   }
   if (current == schema_version) return;
   transaction tx(c);

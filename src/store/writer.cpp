@@ -30,7 +30,9 @@ writer::writer(const std::filesystem::path& path, writer_options opts, deliver_f
   checkpoint_thread_ = std::thread([this, checkpoint_db] { checkpoint_with(*checkpoint_db); });
 }
 
-writer::~writer() { stop(); }
+writer::~writer() {
+  stop();
+}
 
 int writer::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
   static_cast<writer*>(self)->wal_grew(pages);
@@ -80,10 +82,11 @@ void writer::stop() {
 
 void writer::run_with(connection& db) {
   try {
-    statement insert(db,
-                     "INSERT INTO events(recorded_at, kind, source, source_event_id, actor, payload) "
-                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
-                     "ON CONFLICT(source, source_event_id) DO NOTHING RETURNING seq");
+    statement insert(
+        db,
+        "INSERT INTO events(recorded_at, kind, source, source_event_id, actor, payload) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT(source, source_event_id) DO NOTHING RETURNING seq");
     statement find(db, "SELECT seq FROM events WHERE source = ?1 AND source_event_id = ?2");
     std::vector<submission> batch;
     std::vector<std::vector<commit_result>> results;
@@ -93,9 +96,8 @@ void writer::run_with(connection& db) {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) break;
-        while (!queue_.empty() &&
-               (batch.empty() ||
-                batch_events + queue_.front().records.size() <= opts_.max_commit_events)) {
+        while (!queue_.empty() && (batch.empty() || batch_events + queue_.front().records.size() <=
+                                                        opts_.max_commit_events)) {
           batch_events += queue_.front().records.size();
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
@@ -188,7 +190,9 @@ void writer::checkpoint_with(connection& db) {
       metrics_.wal_frames.store(static_cast<std::uint64_t>(std::max(wal_pages, 0)));
       metrics_.wal_frames_checkpointed.store(static_cast<std::uint64_t>(std::max(done_pages, 0)));
       if (const auto streak = metrics_.checkpoint_failure_streak.exchange(0); streak > 0) {
-        log::info("checkpoints work again", {{"failed_before", streak}, {"wal_frames", wal_pages}, {"checkpointed", done_pages}});
+        log::info(
+            "checkpoints work again",
+            {{"failed_before", streak}, {"wal_frames", wal_pages}, {"checkpointed", done_pages}});
       }
     } else if (rc != SQLITE_BUSY) {
       metrics_.checkpoint_failures.fetch_add(1, std::memory_order_relaxed);
@@ -196,15 +200,14 @@ void writer::checkpoint_with(connection& db) {
       // One line per streak, then one per hundred: a failing disk must not
       // also flood the log.
       if (streak == 1 || streak % 100 == 0) {
-        log::warn("checkpoint failed", {{"code", rc},
-                                        {"error", sqlite3_errstr(rc)},
-                                        {"consecutive_failures", streak}});
+        log::warn("checkpoint failed",
+                  {{"code", rc}, {"error", sqlite3_errstr(rc)}, {"consecutive_failures", streak}});
       }
     }
   }
   // The writer has stopped: leave a short WAL behind for the next start.
-  const int rc = sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
-                                           nullptr, nullptr);
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   if (rc != SQLITE_OK) log::warn("final checkpoint failed", {{"error", sqlite3_errstr(rc)}});
 }
 

@@ -66,7 +66,8 @@ TEST_CASE("a partial or repeated triage scale is refused with the band named") {
 }
 
 TEST_CASE("queue settings take the configured values and defaults for the rest") {
-  const auto s = settings_of(R"(queue { offer_timeout_seconds: 15 default_band: "b" danger_digits: "" })");
+  const auto s =
+      settings_of(R"(queue { offer_timeout_seconds: 15 default_band: "b" danger_digits: "" })");
   CHECK(s.queue.offer_timeout == core::seconds(15));
   CHECK(s.queue.default_band == core::triage_category::b);
   CHECK(s.queue.danger_digits.empty());
@@ -76,8 +77,8 @@ TEST_CASE("queue settings take the configured values and defaults for the rest")
 }
 
 TEST_CASE("an inline risk lexicon replaces the embedded one") {
-  const auto s = settings_of(
-      R"(risk_lexicon { rules { id: "means_rope" phrases: "rope" raise_to: "B" } })");
+  const auto s =
+      settings_of(R"(risk_lexicon { rules { id: "means_rope" phrases: "rope" raise_to: "B" } })");
   REQUIRE(s.lexicon.rules.size() == 1);
   CHECK(s.lexicon.rules[0].id == "means_rope");
   CHECK(s.lexicon.rules[0].raise_to == core::triage_category::b);

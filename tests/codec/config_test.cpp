@@ -40,7 +40,8 @@ TEST_CASE("unset fields take their documented defaults") {
 }
 
 TEST_CASE("a syntax error is reported with file, line and column") {
-  const auto r = codec::parse_config("server {\n  listen: \"127.0.0.1:1\"\n  lisen: \"x\"\n}\n", "my.textproto");
+  const auto r = codec::parse_config("server {\n  listen: \"127.0.0.1:1\"\n  lisen: \"x\"\n}\n",
+                                     "my.textproto");
   const auto& e = error_of(r);
   CHECK(e.line == 3);
   CHECK(e.column > 0);
@@ -64,10 +65,10 @@ TEST_CASE("semantic checks name the field") {
              Catch::Contains("logging.level"));
   CHECK_THAT(error_of(codec::parse_config(R"(integration_tokens { name: "x" })", "f")).message,
              Catch::Contains("neither token nor token_env"));
-  CHECK_THAT(error_of(codec::parse_config(
-                 "store { max_backlog_events: 10 max_commit_events: 20 }", "f"))
-                 .message,
-             Catch::Contains("max_commit_events"));
+  CHECK_THAT(
+      error_of(codec::parse_config("store { max_backlog_events: 10 max_commit_events: 20 }", "f"))
+          .message,
+      Catch::Contains("max_commit_events"));
 }
 
 TEST_CASE("a missing file is a clear error") {

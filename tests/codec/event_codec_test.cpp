@@ -24,7 +24,8 @@ v1::Event valid_text() {
 
 TEST_CASE("timestamps convert both ways, including before the epoch") {
   for (std::int64_t us : {0LL, 1LL, 1'763'769'600'123'456LL, -1LL, -1'500'000LL}) {
-    CHECK(core::to_micros(codec::from_proto_time(codec::to_proto_time(core::from_micros(us)))) == us);
+    CHECK(core::to_micros(codec::from_proto_time(codec::to_proto_time(core::from_micros(us)))) ==
+          us);
   }
   const auto t = codec::to_proto_time(core::from_micros(-1));
   CHECK(t.seconds() == -1);

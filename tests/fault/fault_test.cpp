@@ -268,10 +268,12 @@ TEST_CASE("checkpoints that keep failing make the server not ready, without floo
   r.create_database();
   // Every fsync of the main database file fails: checkpoints cannot finish,
   // while commits (which sync the WAL) still do.
-  auto server = server_process::start(r.options(fault_env("eio_on_fsync_after:0", "crisisline.db")));
+  auto server =
+      server_process::start(r.options(fault_env("eio_on_fsync_after:0", "crisisline.db")));
   endpoint current(server.port());
   ack_ledger ledger;
-  load traffic(current, ledger, {.clients = 2, .batch = 20, .batches_per_client = 40, .tag = "ckpt"});
+  load traffic(current, ledger,
+               {.clients = 2, .batch = 20, .batches_per_client = 40, .tag = "ckpt"});
   traffic.wait();
   http_client c(server.port());
   std::optional<double> failures;
@@ -281,7 +283,9 @@ TEST_CASE("checkpoints that keep failing make the server not ready, without floo
     ready_status = c.request("GET", "/readyz").status;
     if (ready_status == 503) break;
     // More commits wake the checkpointer again.
-    load more(current, ledger, {.clients = 1, .batch = 20, .batches_per_client = 2, .tag = "more" + std::to_string(i)});
+    load more(
+        current, ledger,
+        {.clients = 1, .batch = 20, .batches_per_client = 2, .tag = "more" + std::to_string(i)});
     more.wait();
   }
   INFO(server.log_tail());

@@ -96,15 +96,18 @@ void fake_provider::serve() {
     if (fail_next > 0) {
       --fail_next;
       const std::string body = R"({"code":20500,"message":"Internal Server Error"})";
-      response = "HTTP/1.1 " + std::to_string(status_when_failing.load()) +
-                 " Error\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                 std::to_string(body.size()) + "\r\n\r\n" + body;
+      response =
+          "HTTP/1.1 " + std::to_string(status_when_failing.load()) +
+          " Error\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
     } else {
       char id[40];
       std::snprintf(id, sizeof id, "SM%032d", ++sid);
       const std::string body = std::string(R"({"sid":")") + id + R"(","status":"queued"})";
-      response = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+      response =
+          "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nConnection: close\r\n"
+          "Content-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
     }
     (void)::write(fd, response.data(), response.size());
     ::close(fd);

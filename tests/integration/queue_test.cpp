@@ -18,11 +18,12 @@ std::string console(const std::string& id, const std::string& nurse, json::objec
 
 std::string text(const std::string& id, const std::string& from, const std::string& body) {
   return json::serialize(json::object{
-      {"events", json::array{json::object{
-                     {"source", "twilio"},
-                     {"sourceEventId", id},
-                     {"text", json::object{{"messageId", id}, {"from", from},
-                                           {"to", "+447700900000"}, {"body", body}}}}}}});
+      {"events", json::array{json::object{{"source", "twilio"},
+                                          {"sourceEventId", id},
+                                          {"text", json::object{{"messageId", id},
+                                                                {"from", from},
+                                                                {"to", "+447700900000"},
+                                                                {"body", body}}}}}}});
 }
 
 json::object result(const http_response& r) {
@@ -71,8 +72,9 @@ TEST_CASE("a risky text is raised, queued with a reason, offered to a nurse and 
           static_cast<std::int64_t>(contact_seq));
 
     const auto accepted = result(s.post_json(
-        "/v1/events", console("c2", "nurse.ana",
-                              {{"accept", json::object{{"contactId", std::to_string(contact_seq)}}}})));
+        "/v1/events",
+        console("c2", "nurse.ana",
+                {{"accept", json::object{{"contactId", std::to_string(contact_seq)}}}})));
     CHECK_FALSE(accepted.contains("rejected"));
     CHECK(authed_get(s, "/v1/queue").at("waiting").as_int64() == 0);
     detail = authed_get(s, "/v1/contacts/" + std::to_string(contact_seq));
@@ -82,7 +84,8 @@ TEST_CASE("a risky text is raised, queued with a reason, offered to a nurse and 
     SECTION("the state is the same after a restart (replay)") {
       const auto before = json::serialize(detail);
       REQUIRE(s.restart().clean());
-      CHECK(json::serialize(authed_get(s, "/v1/contacts/" + std::to_string(contact_seq))) == before);
+      CHECK(json::serialize(authed_get(s, "/v1/contacts/" + std::to_string(contact_seq))) ==
+            before);
       CHECK(authed_get(s, "/v1/queue").at("waiting").as_int64() == 0);
     }
   }
@@ -90,15 +93,20 @@ TEST_CASE("a risky text is raised, queued with a reason, offered to a nurse and 
   SECTION("a command the nurse may not give is committed for audit but rejected with a reason") {
     const auto r = result(s.post_json(
         "/v1/events",
-        console("c9", "nurse.bob", {{"accept", json::object{{"contactId", std::to_string(contact_seq)}}}})));
+        console("c9", "nurse.bob",
+                {{"accept", json::object{{"contactId", std::to_string(contact_seq)}}}})));
     CHECK(r.at("status") == "COMMITTED");
     CHECK_FALSE(r.at("rejected").as_string().empty());
     CHECK(authed_get(s, "/v1/queue").at("waiting").as_int64() == 1);
   }
 
   SECTION("an unknown contact is 404 and a malformed id 400") {
-    CHECK(s.client().request("GET", "/v1/contacts/999", {}, {{"Authorization", "Bearer test-token"}}).status == 404);
-    CHECK(s.client().request("GET", "/v1/contacts/abc", {}, {{"Authorization", "Bearer test-token"}}).status == 400);
+    CHECK(s.client()
+              .request("GET", "/v1/contacts/999", {}, {{"Authorization", "Bearer test-token"}})
+              .status == 404);
+    CHECK(s.client()
+              .request("GET", "/v1/contacts/abc", {}, {{"Authorization", "Bearer test-token"}})
+              .status == 400);
   }
 }
 
@@ -106,7 +114,8 @@ TEST_CASE("an offer nobody accepts times out on the server's own timer and the n
   server_fixture s(R"(queue { offer_timeout_seconds: 1 })");
   result(s.post_json("/v1/events", console("c1", "nurse.cy", {{"signOn", json::object{}}})));
   result(s.post_json("/v1/events", text("SM2", "+447700900124", "can someone talk to me")));
-  REQUIRE(authed_get(s, "/v1/nurses").at("nurses").as_array().at(0).as_object().at("state") == "offered");
+  REQUIRE(authed_get(s, "/v1/nurses").at("nurses").as_array().at(0).as_object().at("state") ==
+          "offered");
 
   // Poll (bounded) rather than sleep a fixed time: the timer fires after ~1 s.
   json::object nurse;
@@ -121,8 +130,10 @@ TEST_CASE("an offer nobody accepts times out on the server's own timer and the n
   CHECK(entry.at("offered_to").is_null());
   // The expiry is an event in the log, so a replay reaches the same decision.
   bool timer_logged = false;
-  for (const auto& e : s.export_events()) timer_logged |= e.at("event").as_object().contains("timer");
+  for (const auto& e : s.export_events())
+    timer_logged |= e.at("event").as_object().contains("timer");
   CHECK(timer_logged);
   REQUIRE(s.restart().clean());
-  CHECK(authed_get(s, "/v1/nurses").at("nurses").as_array().at(0).as_object().at("status") == "on_break");
+  CHECK(authed_get(s, "/v1/nurses").at("nurses").as_array().at(0).as_object().at("status") ==
+        "on_break");
 }

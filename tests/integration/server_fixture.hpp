@@ -22,11 +22,11 @@ class server_fixture {
     // The database comes from --db so `extra` may carry its own store { }.
     write_file(dir_ / "crisisline.textproto",
                "integration_tokens { name: \"test\" token: \"test-token\" }\n" + extra_);
-    server_ = server_process::start(server_options{
-        .binary = CRISISLINE_BINARY,
-        .args = {"serve", "--config", (dir_ / "crisisline.textproto").string(), "--listen",
-                 "127.0.0.1:0", "--db", db().string()},
-        .log_file = dir_ / "server.log"});
+    server_ = server_process::start(
+        server_options{.binary = CRISISLINE_BINARY,
+                       .args = {"serve", "--config", (dir_ / "crisisline.textproto").string(),
+                                "--listen", "127.0.0.1:0", "--db", db().string()},
+                       .log_file = dir_ / "server.log"});
     client_.set_port(server_->port());
   }
 
@@ -52,8 +52,8 @@ class server_fixture {
 
   // Runs `crisisline export events` and returns one parsed object per line.
   std::vector<boost::json::object> export_events(std::uint64_t since = 0) {
-    const std::string cmd = std::string(CRISISLINE_BINARY) + " export events --db " + db().string() +
-                            " --since " + std::to_string(since);
+    const std::string cmd = std::string(CRISISLINE_BINARY) + " export events --db " +
+                            db().string() + " --since " + std::to_string(since);
     std::vector<boost::json::object> out;
     FILE* p = popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
@@ -86,11 +86,12 @@ inline boost::json::object json_of(const http_response& r) {
 inline std::string text_batch(const std::vector<std::string>& ids) {
   boost::json::array events;
   for (const auto& id : ids) {
-    events.push_back(boost::json::object{
-        {"source", "itest"},
-        {"sourceEventId", id},
-        {"text", boost::json::object{{"messageId", id}, {"from", "+447700900123"},
-                                     {"to", "+447700900000"}, {"body", "hello"}}}});
+    events.push_back(boost::json::object{{"source", "itest"},
+                                         {"sourceEventId", id},
+                                         {"text", boost::json::object{{"messageId", id},
+                                                                      {"from", "+447700900123"},
+                                                                      {"to", "+447700900000"},
+                                                                      {"body", "hello"}}}});
   }
   return boost::json::serialize(boost::json::object{{"events", events}});
 }

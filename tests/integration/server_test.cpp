@@ -101,16 +101,39 @@ TEST_CASE("bad input gets a clear 4xx and writes nothing") {
     std::string error;
   };
   std::vector<bad_case> cases;
-  cases.push_back({"no token", s.post_json("/v1/events", text_batch({"x"}), ""), 401, "unauthorized"});
-  cases.push_back({"wrong token", s.post_json("/v1/events", text_batch({"x"}), "nope"), 401, "unauthorized"});
+  cases.push_back(
+      {"no token", s.post_json("/v1/events", text_batch({"x"}), ""), 401, "unauthorized"});
+  cases.push_back(
+      {"wrong token", s.post_json("/v1/events", text_batch({"x"}), "nope"), 401, "unauthorized"});
   cases.push_back({"not json", s.post_json("/v1/events", "{not json"), 400, "invalid_body"});
-  cases.push_back({"unknown field", s.post_json("/v1/events", R"({"events":[{"source":"a","sourceEventId":"b","bogus":1}]})"), 400, "invalid_body"});
-  cases.push_back({"no id", s.post_json("/v1/events", R"({"events":[{"source":"a","text":{"messageId":"m"}}]})"), 400, "invalid_event"});
-  cases.push_back({"one bad in batch", s.post_json("/v1/events", R"({"events":[{"source":"a","sourceEventId":"ok","text":{"messageId":"m"}},{"source":"a","sourceEventId":"b"}]})"), 400, "invalid_event"});
-  cases.push_back({"empty batch", s.post_json("/v1/events", R"({"events":[]})"), 400, "empty_batch"});
-  cases.push_back({"too many events", s.post_json("/v1/events", text_batch({"1", "2", "3", "4"})), 413, "too_many_events"});
-  cases.push_back({"not protobuf", s.client().request("POST", "/v1/events", "\xff\xff\xff", {{"Content-Type", "application/x-protobuf"}, {"Authorization", "Bearer test-token"}}), 400, "invalid_body"});
-  cases.push_back({"wrong media type", s.client().request("POST", "/v1/events", "x", {{"Content-Type", "text/plain"}, {"Authorization", "Bearer test-token"}}), 415, "unsupported_media_type"});
+  cases.push_back(
+      {"unknown field",
+       s.post_json("/v1/events", R"({"events":[{"source":"a","sourceEventId":"b","bogus":1}]})"),
+       400, "invalid_body"});
+  cases.push_back(
+      {"no id",
+       s.post_json("/v1/events", R"({"events":[{"source":"a","text":{"messageId":"m"}}]})"), 400,
+       "invalid_event"});
+  cases.push_back(
+      {"one bad in batch",
+       s.post_json(
+           "/v1/events",
+           R"({"events":[{"source":"a","sourceEventId":"ok","text":{"messageId":"m"}},{"source":"a","sourceEventId":"b"}]})"),
+       400, "invalid_event"});
+  cases.push_back(
+      {"empty batch", s.post_json("/v1/events", R"({"events":[]})"), 400, "empty_batch"});
+  cases.push_back({"too many events", s.post_json("/v1/events", text_batch({"1", "2", "3", "4"})),
+                   413, "too_many_events"});
+  cases.push_back({"not protobuf",
+                   s.client().request("POST", "/v1/events", "\xff\xff\xff",
+                                      {{"Content-Type", "application/x-protobuf"},
+                                       {"Authorization", "Bearer test-token"}}),
+                   400, "invalid_body"});
+  cases.push_back(
+      {"wrong media type",
+       s.client().request("POST", "/v1/events", "x",
+                          {{"Content-Type", "text/plain"}, {"Authorization", "Bearer test-token"}}),
+       415, "unsupported_media_type"});
   cases.push_back({"unknown path", s.get("/v2/nothing"), 404, "not_found"});
   cases.push_back({"wrong method", s.get("/v1/events"), 405, "method_not_allowed"});
   for (const auto& c : cases) {
@@ -121,8 +144,10 @@ TEST_CASE("bad input gets a clear 4xx and writes nothing") {
     CHECK(body.at("error") == c.error.c_str());
     CHECK_FALSE(body.at("detail").as_string().empty());
   }
-  CHECK(json_of(cases[4].response).at("detail").as_string().find("events[0]") != json::string::npos);
-  CHECK(json_of(cases[5].response).at("detail").as_string().find("events[1]") != json::string::npos);
+  CHECK(json_of(cases[4].response).at("detail").as_string().find("events[0]") !=
+        json::string::npos);
+  CHECK(json_of(cases[5].response).at("detail").as_string().find("events[1]") !=
+        json::string::npos);
 
   SECTION("an oversized body gets 413 and the connection is closed") {
     const auto big = s.post_json("/v1/events", std::string(8192, ' '));
@@ -160,9 +185,9 @@ TEST_CASE("SIGTERM finishes in-flight work and exits 0") {
     for (int i = 0; !stop && i < 100000; ++i) {
       const auto id = "t" + std::to_string(i);
       http_response r;
-      if (c.try_request("POST", "/v1/events", text_batch({id}),
-                        {{"Content-Type", "application/json"}, {"Authorization", "Bearer test-token"}},
-                        r)) {
+      if (c.try_request(
+              "POST", "/v1/events", text_batch({id}),
+              {{"Content-Type", "application/json"}, {"Authorization", "Bearer test-token"}}, r)) {
         break;
       }
       if (r.status == 200) {
@@ -180,12 +205,14 @@ TEST_CASE("SIGTERM finishes in-flight work and exits 0") {
   CHECK(s.process().log().find(R"("msg":"stopped")") != std::string::npos);
   const auto log = s.export_events();
   std::set<std::string> stored;
-  for (const auto& l : log) stored.insert(std::string(l.at("event").as_object().at("sourceEventId").as_string()));
+  for (const auto& l : log)
+    stored.insert(std::string(l.at("event").as_object().at("sourceEventId").as_string()));
   for (const auto& id : acked_ids) CHECK(stored.count(id) == 1);
 }
 
 TEST_CASE("a full writer backlog answers 503 with Retry-After and never writes the refused event") {
-  server_fixture s(R"(store { max_backlog_events: 2 max_commit_events: 1 retry_after_seconds: 3 })");
+  server_fixture s(
+      R"(store { max_backlog_events: 2 max_commit_events: 1 retry_after_seconds: 3 })");
   std::mutex m;
   std::set<std::string> acked;
   std::set<std::string> refused;
@@ -195,8 +222,9 @@ TEST_CASE("a full writer backlog answers 503 with Retry-After and never writes t
       http_client c(s.process().port());
       for (int i = 0; i < 60; ++i) {
         const auto id = std::to_string(t) + "-" + std::to_string(i);
-        const auto r = c.request("POST", "/v1/events", text_batch({id}),
-                                 {{"Content-Type", "application/json"}, {"Authorization", "Bearer test-token"}});
+        const auto r = c.request(
+            "POST", "/v1/events", text_batch({id}),
+            {{"Content-Type", "application/json"}, {"Authorization", "Bearer test-token"}});
         std::lock_guard lock(m);
         if (r.status == 200) {
           acked.insert(id);
@@ -210,7 +238,8 @@ TEST_CASE("a full writer backlog answers 503 with Retry-After and never writes t
   }
   for (auto& t : ts) t.join();
   std::set<std::string> stored;
-  for (const auto& l : s.export_events()) stored.insert(std::string(l.at("event").as_object().at("sourceEventId").as_string()));
+  for (const auto& l : s.export_events())
+    stored.insert(std::string(l.at("event").as_object().at("sourceEventId").as_string()));
   CHECK(stored == acked);
   CHECK(acked.size() + refused.size() == 360);
 }
@@ -218,12 +247,13 @@ TEST_CASE("a full writer backlog answers 503 with Retry-After and never writes t
 TEST_CASE("an invalid configuration stops start-up with the position of the problem") {
   temp_dir dir;
   write_file(dir / "bad.textproto", "server {\n  listen: 8080\n}\n");
-  auto p = server_process::spawn(server_options{
-      .binary = CRISISLINE_BINARY,
-      .args = {"serve", "--config", (dir / "bad.textproto").string()},
-      .log_file = dir / "log"});
+  auto p = server_process::spawn(
+      server_options{.binary = CRISISLINE_BINARY,
+                     .args = {"serve", "--config", (dir / "bad.textproto").string()},
+                     .log_file = dir / "log"});
   std::optional<exit_status> st;
-  for (int i = 0; i < 500 && !(st = p.try_wait()); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !(st = p.try_wait()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE(st.has_value());
   CHECK(st->exited);
   CHECK(st->code == 2);

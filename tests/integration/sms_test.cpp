@@ -20,9 +20,10 @@ constexpr const char* shared_number = "+447700900000";
 // `server_extra` and `twilio_extra` go inside those blocks, which may appear only once.
 std::string config_for(const fake_provider& p, std::string twilio_extra = {},
                        std::string server_extra = {}) {
-  return std::string(R"(server { public_base_url: ")") + public_base + R"(" )" + server_extra + R"( }
-twilio { account_sid: "AC0123456789abcdef0123456789abcdef" auth_token: ")" + auth_token +
-         R"(" api_base_url: ")" + p.base_url() + R"(" )" + twilio_extra + R"( }
+  return std::string(R"(server { public_base_url: ")") + public_base + R"(" )" + server_extra +
+         R"( }
+twilio { account_sid: "AC0123456789abcdef0123456789abcdef" auth_token: ")" +
+         auth_token + R"(" api_base_url: ")" + p.base_url() + R"(" )" + twilio_extra + R"( }
 areas { name: "solent" display_name: "Solent" keywords: "SOLENT" numbers: "+447700900001" }
 areas { name: "iow" display_name: "Isle of Wight" keywords: "WIGHT" auto_reply: "Isle of Wight team here. We got your text and will reply {wait}. In danger? Call 999." }
 access_numbers { number: "+447700900000" route: "sms_keyword" }
@@ -34,7 +35,8 @@ class sms_client {
  public:
   explicit sms_client(server_fixture& s) : s_(s) {}
 
-  http_response post(const std::string& path, const std::vector<std::pair<std::string, std::string>>& params,
+  http_response post(const std::string& path,
+                     const std::vector<std::pair<std::string, std::string>>& params,
                      std::string token = auth_token, bool sign = true) {
     adapters::form_body form;
     for (const auto& [k, v] : params) form.add(k, v);
@@ -76,7 +78,8 @@ json::object get(server_fixture& s, const std::string& target) {
 }
 
 std::uint64_t ingest(server_fixture& s, json::object event) {
-  const auto r = s.post_json("/v1/events", json::serialize(json::object{{"events", json::array{event}}}));
+  const auto r =
+      s.post_json("/v1/events", json::serialize(json::object{{"events", json::array{event}}}));
   REQUIRE(r.status == 200);
   const auto res = json_of(r).at("results").as_array().at(0).as_object();
   INFO(r.body);
@@ -97,7 +100,8 @@ json::object only_contact(server_fixture& s) {
 }
 
 // Polls (bounded) until `pred` holds for the contact.
-json::object wait_contact(server_fixture& s, std::int64_t id, const std::function<bool(const json::object&)>& pred) {
+json::object wait_contact(server_fixture& s, std::int64_t id,
+                          const std::function<bool(const json::object&)>& pred) {
   json::object c;
   for (int i = 0; i < 200; ++i) {
     c = get(s, "/v1/contacts/" + std::to_string(id));
@@ -119,9 +123,13 @@ TEST_CASE("an unsigned or wrongly signed webhook is refused before anything is w
   CHECK(missing.status == 403);
   CHECK(json_of(missing).at("detail").as_string().find("missing") != json::string::npos);
   CHECK(sms.post("/v1/webhooks/twilio/sms", params, "wrong-token").status == 403);
-  CHECK(sms.post("/v1/webhooks/twilio/sms/status", {{"MessageSid", "SM1"}, {"MessageStatus", "sent"}},
-                 "wrong-token").status == 403);
-  CHECK(s.client().request("POST", "/v1/webhooks/twilio/sms", "{}", {{"Content-Type", "application/json"}}).status == 415);
+  CHECK(sms.post("/v1/webhooks/twilio/sms/status",
+                 {{"MessageSid", "SM1"}, {"MessageStatus", "sent"}}, "wrong-token")
+            .status == 403);
+  CHECK(
+      s.client()
+          .request("POST", "/v1/webhooks/twilio/sms", "{}", {{"Content-Type", "application/json"}})
+          .status == 415);
   CHECK(s.export_events().empty());
 }
 
@@ -157,10 +165,18 @@ TEST_CASE("a keyword text is routed to its area, answered kindly once, and joine
   const auto& ev = log.at(0).at("event").as_object();
   REQUIRE(ev.contains("keywordText"));
   CHECK(ev.at("keywordText").as_object().at("keyword") == "SOLENT");
-  CHECK(ev.at("keywordText").as_object().at("text").as_object().at("routingReason").as_string().find("keyword SOLENT") != json::string::npos);
+  CHECK(ev.at("keywordText")
+            .as_object()
+            .at("text")
+            .as_object()
+            .at("routingReason")
+            .as_string()
+            .find("keyword SOLENT") != json::string::npos);
 }
 
-TEST_CASE("texts without a keyword go by the number texted, else to the regional pool, with the area's own reply") {
+TEST_CASE(
+    "texts without a keyword go by the number texted, else to the regional pool, with the area's "
+    "own reply") {
   fake_provider provider;
   server_fixture s(config_for(provider));
   sms_client sms(s);
@@ -210,7 +226,10 @@ TEST_CASE("a nurse's reply goes out through the outbox, and status callbacks tra
   const auto contact_id = only_contact(s).at("contact_id").as_int64();
   ingest(s, console("c1", "nurse.ana", {{"signOn", json::object{}}}));
   ingest(s, console("c2", "nurse.ana", {{"accept", {{"contactId", std::to_string(contact_id)}}}}));
-  ingest(s, console("c3", "nurse.ana", {{"reply", {{"contactId", std::to_string(contact_id)}, {"body", "Hello, I'm Ana, a nurse. I'm here."}}}}));
+  ingest(s, console("c3", "nurse.ana",
+                    {{"reply",
+                      {{"contactId", std::to_string(contact_id)},
+                       {"body", "Hello, I'm Ana, a nurse. I'm here."}}}}));
 
   REQUIRE(provider.wait_for(1));
   const auto req = provider.requests().at(0);
@@ -220,7 +239,8 @@ TEST_CASE("a nurse's reply goes out through the outbox, and status callbacks tra
   CHECK(form_value(req.body, "To") == "+447700900400");
   CHECK(form_value(req.body, "From") == shared_number);
   CHECK(form_value(req.body, "Body") == "Hello, I'm Ana, a nurse. I'm here.");
-  CHECK(form_value(req.body, "StatusCallback") == std::string(public_base) + "/v1/webhooks/twilio/sms/status");
+  CHECK(form_value(req.body, "StatusCallback") ==
+        std::string(public_base) + "/v1/webhooks/twilio/sms/status");
 
   auto c = wait_contact(s, contact_id, [](const json::object& x) {
     return x.at("outbound").as_array().at(0).as_object().at("status") == "sent";
@@ -246,7 +266,8 @@ TEST_CASE("a provider failure is retried with backoff until accepted") {
   sms_client sms(s);
   REQUIRE(sms.text("SM0040", "+447700900500", "help").status == 200);
   const auto id = only_contact(s).at("contact_id").as_int64();
-  ingest(s, console("c1", "nurse.bo", {{"reply", {{"contactId", std::to_string(id)}, {"body", "We're here"}}}}));
+  ingest(s, console("c1", "nurse.bo",
+                    {{"reply", {{"contactId", std::to_string(id)}, {"body", "We're here"}}}}));
   REQUIRE(provider.wait_for(3));
   const auto c = wait_contact(s, id, [](const json::object& x) {
     return x.at("outbound").as_array().at(0).as_object().at("status") == "sent";
@@ -263,7 +284,8 @@ TEST_CASE("a reply that was never accepted is sent after a restart, and only onc
   sms_client sms(s);
   REQUIRE(sms.text("SM0045", "+447700900510", "help").status == 200);
   const auto id = only_contact(s).at("contact_id").as_int64();
-  ingest(s, console("c1", "nurse.bo", {{"reply", {{"contactId", std::to_string(id)}, {"body", "We're here"}}}}));
+  ingest(s, console("c1", "nurse.bo",
+                    {{"reply", {{"contactId", std::to_string(id)}, {"body", "We're here"}}}}));
   REQUIRE(provider.wait_for(1));
   REQUIRE(s.stop().clean());
   provider.fail_next = 0;
@@ -279,7 +301,8 @@ TEST_CASE("a reply that was never accepted is sent after a restart, and only onc
   CHECK(provider.requests().size() == before + 1);
 }
 
-TEST_CASE("opt-out is crisis-safe: it stops non-essential texts, never help, and is shown to the nurse") {
+TEST_CASE(
+    "opt-out is crisis-safe: it stops non-essential texts, never help, and is shown to the nurse") {
   fake_provider provider;
   server_fixture s(config_for(provider));
   sms_client sms(s);
@@ -295,8 +318,14 @@ TEST_CASE("opt-out is crisis-safe: it stops non-essential texts, never help, and
   CHECK(c.at("messages_in").as_int64() == 2);  // the STOP itself reached the conversation
   CHECK(s.process().log().find(R"("kind":"opted_out")") != std::string::npos);
 
-  ingest(s, console("c3", "nurse.cy", {{"reply", {{"contactId", std::to_string(id)}, {"body", "How are you now?"}}}}));
-  ingest(s, console("c4", "nurse.cy", {{"reply", {{"contactId", std::to_string(id)}, {"body", "Please call 111 now"}, {"clinicallyNecessary", true}}}}));
+  ingest(s,
+         console("c3", "nurse.cy",
+                 {{"reply", {{"contactId", std::to_string(id)}, {"body", "How are you now?"}}}}));
+  ingest(s, console("c4", "nurse.cy",
+                    {{"reply",
+                      {{"contactId", std::to_string(id)},
+                       {"body", "Please call 111 now"},
+                       {"clinicallyNecessary", true}}}}));
   c = get(s, "/v1/contacts/" + std::to_string(id));
   const auto& out = c.at("outbound").as_array();
   REQUIRE(out.size() == 2);
@@ -314,11 +343,14 @@ TEST_CASE("opt-out is crisis-safe: it stops non-essential texts, never help, and
 
   // START opts back in; replies flow again.
   CHECK(sms.text("SM0053", "+447700900600", "start").status == 200);
-  ingest(s, console("c5", "nurse.cy", {{"reply", {{"contactId", std::to_string(id)}, {"body", "Thank you"}}}}));
+  ingest(s, console("c5", "nurse.cy",
+                    {{"reply", {{"contactId", std::to_string(id)}, {"body", "Thank you"}}}}));
   CHECK(provider.wait_for(1));
 }
 
-TEST_CASE("END alone is shown to a human as ambiguous; a lone STOP outside a conversation is only recorded") {
+TEST_CASE(
+    "END alone is shown to a human as ambiguous; a lone STOP outside a conversation is only "
+    "recorded") {
   fake_provider provider;
   server_fixture s(config_for(provider));
   sms_client sms(s);
@@ -349,9 +381,11 @@ TEST_CASE("a flood from one number is merged into its one contact while everyone
         form.add("From", "+447700900800");
         form.add("To", shared_number);
         form.add("Body", "flood " + std::to_string(i));
-        const auto sig = adapters::twilio_signature(auth_token, std::string(public_base) + "/v1/webhooks/twilio/sms", form);
-        const auto r = c.request("POST", "/v1/webhooks/twilio/sms", adapters::encode_form(form),
-                                 {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Twilio-Signature", sig}});
+        const auto sig = adapters::twilio_signature(
+            auth_token, std::string(public_base) + "/v1/webhooks/twilio/sms", form);
+        const auto r = c.request(
+            "POST", "/v1/webhooks/twilio/sms", adapters::encode_form(form),
+            {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Twilio-Signature", sig}});
         if (r.status == 200) ++ok;
       }
     });
@@ -370,7 +404,9 @@ TEST_CASE("a flood from one number is merged into its one contact while everyone
   const auto q = get(s, "/v1/queue");
   CHECK(q.at("waiting").as_int64() == 2);
   for (const auto& e : q.at("entries").as_array()) {
-    const auto c = get(s, "/v1/contacts/" + std::to_string(e.as_object().at("contact_id").as_int64()));
-    if (c.at("from") == "+447700900800") CHECK(c.at("messages_in").as_int64() == threads * per_thread);
+    const auto c =
+        get(s, "/v1/contacts/" + std::to_string(e.as_object().at("contact_id").as_int64()));
+    if (c.at("from") == "+447700900800")
+      CHECK(c.at("messages_in").as_int64() == threads * per_thread);
   }
 }

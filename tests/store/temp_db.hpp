@@ -9,7 +9,8 @@
 class temp_db {
  public:
   temp_db() {
-    std::string templ = (std::filesystem::temp_directory_path() / "crisisline-test-XXXXXX").string();
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "crisisline-test-XXXXXX").string();
     dir_ = mkdtemp(templ.data());
   }
   ~temp_db() {

@@ -99,8 +99,9 @@ TEST_CASE("the events table is append-only") {
   connection c(tmp.path());
   configure_connection(c);
   migrate(c);
-  c.exec("INSERT INTO events(recorded_at, kind, source, source_event_id, actor, payload) "
-         "VALUES(1, 'text', 's', 'a', 'x', x'00')");
+  c.exec(
+      "INSERT INTO events(recorded_at, kind, source, source_event_id, actor, payload) "
+      "VALUES(1, 'text', 's', 'a', 'x', x'00')");
   CHECK_THROWS_WITH(c.exec("UPDATE events SET kind = 'call'"), Catch::Contains("append-only"));
   CHECK_THROWS_WITH(c.exec("DELETE FROM events"), Catch::Contains("append-only"));
 }
@@ -111,12 +112,11 @@ TEST_CASE("the writer assigns increasing seqs and delivers results in submission
   writer w(tmp.path(), {}, io.deliver(), fail_test());
   std::vector<std::uint64_t> seen;
   for (int i = 0; i < 50; ++i) {
-    REQUIRE(w.submit({record("e" + std::to_string(i))},
-                     [&seen](std::vector<commit_result> r) {
-                       REQUIRE(r.size() == 1);
-                       CHECK_FALSE(r[0].duplicate);
-                       seen.push_back(r[0].seq);
-                     }) == writer::submit_status::accepted);
+    REQUIRE(w.submit({record("e" + std::to_string(i))}, [&seen](std::vector<commit_result> r) {
+      REQUIRE(r.size() == 1);
+      CHECK_FALSE(r[0].duplicate);
+      seen.push_back(r[0].seq);
+    }) == writer::submit_status::accepted);
   }
   io.run(50);
   REQUIRE(seen.size() == 50);
@@ -166,8 +166,9 @@ TEST_CASE("a duplicate inside one batch is reported with the original seq and co
   CHECK(results[2].seq == results[0].seq);
 
   SECTION("and a later delivery of the same id is a duplicate too") {
-    REQUIRE(w.submit({record("b")}, [&](std::vector<commit_result> r) { results = std::move(r); }) ==
-            writer::submit_status::accepted);
+    REQUIRE(w.submit({record("b")}, [&](std::vector<commit_result> r) {
+      results = std::move(r);
+    }) == writer::submit_status::accepted);
     io.run(1);
     CHECK(results[0].duplicate);
     CHECK(results[0].seq == 2);
@@ -184,9 +185,9 @@ TEST_CASE("events without a source_event_id are never duplicates") {
   fake_io io;
   writer w(tmp.path(), {}, io.deliver(), fail_test());
   std::vector<commit_result> results;
-  REQUIRE(w.submit({record(""), record("")},
-                   [&](std::vector<commit_result> r) { results = std::move(r); }) ==
-          writer::submit_status::accepted);
+  REQUIRE(w.submit({record(""), record("")}, [&](std::vector<commit_result> r) {
+    results = std::move(r);
+  }) == writer::submit_status::accepted);
   io.run(1);
   CHECK_FALSE(results[0].duplicate);
   CHECK_FALSE(results[1].duplicate);
@@ -228,8 +229,9 @@ TEST_CASE("a failed commit is fail-stop: no completion, nothing from the batch s
     configure_connection(c);
     migrate(c);
     // Injects an I/O-like failure for one source, inside the writer's transaction.
-    c.exec("CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.source = 'poison' "
-           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    c.exec(
+        "CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.source = 'poison' "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
   }
   fake_io io;
   std::promise<std::string> fatal;
@@ -257,9 +259,9 @@ TEST_CASE("a failed commit is fail-stop: no completion, nothing from the batch s
     fake_io io2;
     writer w(tmp.path(), {}, io2.deliver(), fail_test());
     std::vector<commit_result> results;
-    REQUIRE(w.submit({record("ok-before")},
-                     [&](std::vector<commit_result> r) { results = std::move(r); }) ==
-            writer::submit_status::accepted);
+    REQUIRE(w.submit({record("ok-before")}, [&](std::vector<commit_result> r) {
+      results = std::move(r);
+    }) == writer::submit_status::accepted);
     io2.run(1);
     CHECK_FALSE(results.at(0).duplicate);
   }
@@ -296,8 +298,9 @@ TEST_CASE("the log reads back in seq order after reopening") {
     // Reopening runs the migration check again and keeps the data.
     writer w(tmp.path(), {}, io.deliver(), fail_test());
     std::vector<commit_result> results;
-    REQUIRE(w.submit({record("r3")}, [&](std::vector<commit_result> r) { results = std::move(r); }) ==
-            writer::submit_status::accepted);
+    REQUIRE(w.submit({record("r3")}, [&](std::vector<commit_result> r) {
+      results = std::move(r);
+    }) == writer::submit_status::accepted);
     io.run(11);
     CHECK(results.at(0).duplicate);
     CHECK(results.at(0).seq == 4);

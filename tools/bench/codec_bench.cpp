@@ -20,7 +20,9 @@ v1::Event sample_text(int i) {
   t->set_message_id(e.source_event_id());
   t->set_from("+447700900123");
   t->set_to("+447700900000");
-  t->set_body("I can't cope any more, I have taken 16 paracetamol and I'm scared. Please can someone call me back");
+  t->set_body(
+      "I can't cope any more, I have taken 16 paracetamol and I'm scared. Please can someone call "
+      "me back");
   t->set_num_segments(1);
   return e;
 }
@@ -45,7 +47,8 @@ BENCHMARK(parse_batch_protobuf)->Arg(1)->Arg(100);
 
 void parse_batch_json(benchmark::State& state) {
   std::string body;
-  (void)google::protobuf::util::MessageToJsonString(sample_batch(static_cast<int>(state.range(0))), &body);
+  (void)google::protobuf::util::MessageToJsonString(sample_batch(static_cast<int>(state.range(0))),
+                                                    &body);
   v1::EventBatch b;
   for (auto _ : state) {
     b.Clear();
