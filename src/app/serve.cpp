@@ -10,9 +10,11 @@
 #include "app/event_pipeline.hpp"
 #include "app/ingest_handler.hpp"
 #include "app/ops_endpoints.hpp"
+#include "app/call_connector.hpp"
 #include "app/outbox_sender.hpp"
+#include "app/voice_webhook.hpp"
 #include "app/report_endpoints.hpp"
-#include "app/sms_routing.hpp"
+#include "app/area_routing.hpp"
 #include "app/sms_webhook.hpp"
 #include "codec/clinical_settings.hpp"
 #include "codec/config_loader.hpp"
@@ -104,9 +106,9 @@ int serve(const serve_options& opts) {
   }
   core::engine engine(std::get<core::settings>(std::move(clinical)));
   event_pipeline pipeline(loop, *writer, engine, wall_clock);
-  std::unique_ptr<sms_routing> routing;
+  std::unique_ptr<area_routing> routing;
   try {
-    routing = std::make_unique<sms_routing>(config);
+    routing = std::make_unique<area_routing>(config);
   } catch (const std::invalid_argument& e) {
     log::error("invalid configuration", {{"error", std::string_view(e.what())}});
     return exit_bad_config;
@@ -128,10 +130,26 @@ int serve(const serve_options& opts) {
                             config.server().public_base_url() + "/v1/webhooks/twilio/sms/status",
                         .timeout = std::chrono::seconds(tw.request_timeout_seconds()),
                         .max_attempts = tw.max_send_attempts()});
-  pipeline.on_effects([&sender](std::uint64_t seq, const core::effects& effects) {
+  call_connect_settings connect{.api_base_url = tw.api_base_url(),
+                                .account_sid = tw.account_sid(),
+                                .auth_token = twilio.tokens.primary,
+                                .public_base_url = config.server().public_base_url(),
+                                .dial_timeout_seconds = static_cast<int>(config.voice().dial_timeout_seconds()),
+                                .timeout = std::chrono::seconds(tw.request_timeout_seconds())};
+  for (const auto& n : config.nurse_endpoints()) {
+    const auto kind = n.kind() == "sip"      ? adapters::twiml::endpoint_kind::sip
+                      : n.kind() == "client" ? adapters::twiml::endpoint_kind::client
+                                             : adapters::twiml::endpoint_kind::number;
+    connect.nurse_endpoints[n.nurse_id()] = adapters::twiml::dial_endpoint{kind, n.address()};
+  }
+  call_connector connector(loop, http, pipeline, engine, std::move(connect));
+  pipeline.on_effects([&sender, &connector](std::uint64_t seq, const core::effects& effects) {
     log_effects(seq, effects);
     for (const auto& fx : effects) {
       if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
+      if (const auto* a = std::get_if<core::contact_assigned>(&fx)) {
+        connector.on_assigned(a->contact, a->nurse);
+      }
     }
   });
   try {
@@ -159,6 +177,13 @@ int serve(const serve_options& opts) {
   });
   add_view_routes(routes, engine, auth, wall_clock);
   add_report_routes(routes, engine, auth, wall_clock);
+  add_voice_routes(routes, pipeline, engine, *routing, twilio,
+                   voice_settings{.hold_message = config.voice().hold_message(),
+                                  .danger_prompt = config.voice().danger_prompt(),
+                                  .danger_digits = engine.config().queue.danger_digits,
+                                  .queue_name = config.voice().queue_name(),
+                                  .wait_url = config.voice().wait_url()},
+                   wall_clock);
   add_sms_routes(routes, pipeline, engine, *routing, twilio,
                  sms_limits{.max_body_bytes = config.sms().max_body_bytes()}, wall_clock);
   add_ops_routes(routes, ops_sources{.writer = *writer,
@@ -171,14 +196,19 @@ int serve(const serve_options& opts) {
   try {
     server = std::make_unique<net::http_server>(
         loop, listen.host, listen.port,
-        net::http_server_options{.max_body_bytes = s.max_body_bytes(),
-                                 .max_header_bytes = s.max_header_bytes(),
-                                 .read_timeout = std::chrono::milliseconds(s.read_timeout_ms()),
-                                 .idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms()),
-                                 .max_connections = s.max_connections()},
+        net::http_server_options{
+            .max_body_bytes = s.max_body_bytes(),
+            .max_header_bytes = s.max_header_bytes(),
+            .read_timeout = std::chrono::milliseconds(s.read_timeout_ms()),
+            .idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms()),
+            .max_connections = s.max_connections(),
+            .tls = {.certificate_file = s.tls_certificate_file(),
+                    .private_key_file = s.tls_private_key_file(),
+                    .min_version = s.tls_min_version() == "1.3" ? net::tls_version::v1_3
+                                                                : net::tls_version::v1_2}},
         routes);
   } catch (const std::exception& e) {
-    log::error("cannot listen",
+    log::error("cannot serve",
                {{"listen", std::string_view(s.listen())}, {"error", std::string_view(e.what())}});
     return exit_bad_config;
   }
@@ -189,6 +219,7 @@ int serve(const serve_options& opts) {
     server->stop_accepting();
     pipeline.stop_timers();
     sender.stop();
+    connector.stop();
     // Commits everything already accepted; its completions are queued on
     // this loop ahead of the close below, so every accepted request is
     // answered before its connection closes.

@@ -60,7 +60,7 @@ std::string wait_phrase(const core::engine& engine) {
 }  // namespace
 
 void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine& engine,
-                    const sms_routing& routing, const twilio_settings& twilio, sms_limits limits,
+                    const area_routing& routing, const twilio_settings& twilio, sms_limits limits,
                     std::function<core::timestamp()> now) {
   const auto opt_words = adapters::default_opt_words();
   r.add("POST", "/v1/webhooks/twilio/sms",

@@ -3,7 +3,7 @@
 #include <functional>
 
 #include "app/event_pipeline.hpp"
-#include "app/sms_routing.hpp"
+#include "app/area_routing.hpp"
 #include "app/twilio_request.hpp"
 #include "net/router.hpp"
 
@@ -22,7 +22,7 @@ struct sms_limits {
 // provider retry gets the same answer and changes nothing. The first text of
 // a conversation is answered with the area's auto-reply.
 void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine& engine,
-                    const sms_routing& routing, const twilio_settings& twilio, sms_limits limits,
+                    const area_routing& routing, const twilio_settings& twilio, sms_limits limits,
                     std::function<core::timestamp()> now);
 
 }  // namespace crisisline::app

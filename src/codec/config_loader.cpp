@@ -33,6 +33,7 @@ void fill_defaults(v1::Config& c) {
   if (s->idle_timeout_ms() == 0) s->set_idle_timeout_ms(60'000);
   if (s->max_connections() == 0) s->set_max_connections(1024);
   if (s->max_events_per_batch() == 0) s->set_max_events_per_batch(1000);
+  if (s->tls_min_version().empty()) s->set_tls_min_version("1.2");
   auto* st = c.mutable_store();
   if (st->path().empty()) st->set_path("./crisisline.db");
   if (st->max_backlog_events() == 0) st->set_max_backlog_events(50'000);
@@ -45,6 +46,18 @@ void fill_defaults(v1::Config& c) {
   if (tw->request_timeout_seconds() == 0) tw->set_request_timeout_seconds(15);
   if (tw->max_send_attempts() == 0) tw->set_max_send_attempts(8);
   if (c.sms().max_body_bytes() == 0) c.mutable_sms()->set_max_body_bytes(16 << 10);
+  auto* v = c.mutable_voice();
+  if (v->hold_message().empty()) {
+    v->set_hold_message(
+        "You are through to the mental health crisis line. A nurse will speak with you as soon "
+        "as they can. Please stay on the line. If you are in immediate danger, hang up and call "
+        "999.");
+  }
+  if (v->danger_prompt().empty()) {
+    v->set_danger_prompt("If you are in immediate danger right now, press 1.");
+  }
+  if (v->queue_name().empty()) v->set_queue_name("crisisline");
+  if (v->dial_timeout_seconds() == 0) v->set_dial_timeout_seconds(20);
 }
 
 std::optional<std::string> check(const v1::Config& c) {
@@ -57,6 +70,17 @@ std::optional<std::string> check(const v1::Config& c) {
     return "server.listen has an invalid port: \"" + port + "\"";
   }
   if (c.server().max_body_bytes() > (64u << 20)) return "server.max_body_bytes is over 64 MiB";
+  const auto& sv = c.server();
+  if (sv.tls_certificate_file().empty() != sv.tls_private_key_file().empty()) {
+    return sv.tls_certificate_file().empty()
+               ? "server.tls_private_key_file is set but server.tls_certificate_file is not: "
+                 "set both to serve HTTPS, or neither"
+               : "server.tls_certificate_file is set but server.tls_private_key_file is not: "
+                 "set both to serve HTTPS, or neither";
+  }
+  if (sv.tls_min_version() != "1.2" && sv.tls_min_version() != "1.3")
+    return "server.tls_min_version must be \"1.2\" or \"1.3\", not \"" + sv.tls_min_version() +
+           "\"";
   if (c.store().max_commit_events() > c.store().max_backlog_events())
     return "store.max_commit_events must not exceed store.max_backlog_events";
   const auto& level = c.logging().level();

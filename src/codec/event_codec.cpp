@@ -57,6 +57,8 @@ core::call_status to_core(v1::CallStatus s) {
       return core::call_status::failed;
     case v1::CALL_DIGITS:
       return core::call_status::digits;
+    case v1::CALL_CONNECT_FAILED:
+      return core::call_status::connect_failed;
     case v1::CALL_STATUS_UNSPECIFIED:
     case v1::CallStatus_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::CallStatus_INT_MAX_SENTINEL_DO_NOT_USE_:
@@ -254,7 +256,8 @@ core::event_payload payload_to_core(const v1::Event& e) {
                               .digits = c.digits(),
                               .forwarded_from = c.forwarded_from(),
                               .duration_seconds = c.duration_seconds(),
-                              .nurse_id = c.nurse_id()};
+                              .nurse_id = c.nurse_id(),
+                              .platform = c.platform()};
     }
     case v1::Event::kText:
       return to_core(e.text());

@@ -92,6 +92,8 @@ struct contact {
   std::string service_number;
   bool from_withheld = false;
   std::string call_id;
+  // Who connects the call ("twilio": crisisline asks the provider; empty: the PBX).
+  std::string call_platform;
   timestamp created{};
   // The place in the queue (see urgency_queue.hpp). A callback after an
   // abandoned call keeps the arrival of the call.

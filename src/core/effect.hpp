@@ -51,6 +51,8 @@ inline constexpr const char* callback_created = "callback_created";
 inline constexpr const char* abandoned_no_callback = "abandoned_no_callback";
 // A contact was handed to this nurse by a colleague.
 inline constexpr const char* transferred = "transferred";
+// The platform could not connect a caller to the nurse who accepted them.
+inline constexpr const char* connect_failed = "connect_failed";
 // A text from a number blocked for abuse: stored, never queued.
 inline constexpr const char* blocked_sender_text = "blocked_sender_text";
 // The person texted an opt-out (or opt-in) word.

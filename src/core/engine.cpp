@@ -143,6 +143,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
       !settings_.queue.danger_digits.empty() && ev.digits == settings_.queue.danger_digits;
   const auto fill = [&](contact& k) {
     k.call_id = ev.call_id;
+    k.call_platform = ev.platform;
     k.from = ev.from;
     k.from_withheld = is_withheld(ev.from);
     k.route = ev.route;
@@ -244,6 +245,31 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
         }
       }
       if (existing->state == contact_state::active) close(*existing);
+      return;
+    }
+    case call_status::connect_failed: {
+      if (!existing || existing->state != contact_state::active || !existing->nurse) return;
+      const nurse_id who = *existing->nurse;
+      // A late report about an earlier nurse changes nothing.
+      if (!ev.nurse_id.empty() && ev.nurse_id != who.value()) return;
+      release(*existing, false);
+      existing->nurse.reset();
+      existing->answered_time.reset();
+      existing->exit = queue_exit::none;
+      existing->declines.push_back({now_, who, "did not pick up the call"});
+      // Back in its original place: arrival is unchanged.
+      enqueue(*existing);
+      if (nurse* n = find(who)) {
+        n->status = nurse_status::on_break;
+        notify_nurse(who, notice_kind::connect_failed, existing->id,
+                     "The call could not be put through to you, so you have been put on a "
+                     "break. Set yourself available when ready.",
+                     out);
+      }
+      notify_supervisors(notice_kind::connect_failed, existing->id,
+                         "The call could not be put through to nurse " + who.value() +
+                             "; the caller is back in their place in the queue.",
+                         out);
       return;
     }
     case call_status::abandoned:
@@ -1252,6 +1278,11 @@ std::optional<nurse_view> engine::find_nurse(const nurse_id& id) const {
   return view_of(it->second);
 }
 
+const contact* engine::find_call(const std::string& call_id) const {
+  const auto it = calls_.find(call_id);
+  return it == calls_.end() ? nullptr : find_contact(contact_id{it->second});
+}
+
 std::string engine::dump() const {
   std::ostringstream o;
   const auto t = [](const std::optional<timestamp>& v) {
@@ -1266,7 +1297,7 @@ std::string engine::dump() const {
   for (const auto& [id, c] : contacts_) {
     o << "contact " << id << " kind " << to_string(c.kind) << " route " << static_cast<int>(c.route)
       << " area '" << c.area << "' from '" << c.from << "' withheld " << c.from_withheld
-      << " call '" << c.call_id << "' created " << to_micros(c.created) << " arrival "
+      << " call '" << c.call_id << "' platform '" << c.call_platform << "' created " << to_micros(c.created) << " arrival "
       << to_micros(c.arrival) << " callback_of "
       << (c.callback_of ? std::to_string(c.callback_of->value()) : "-") << " due "
       << t(c.callback_due) << " state " << to_string(c.state) << " band " << triage_code(c.band)

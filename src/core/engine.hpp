@@ -79,6 +79,8 @@ class engine {
 
   // A contact's detail: band, risk rules fired, triage history, notes.
   [[nodiscard]] const contact* find_contact(contact_id id) const;
+  // The contact of a provider call id, if the call is known.
+  [[nodiscard]] const contact* find_call(const std::string& call_id) const;
   // Every contact, in id (arrival) order.
   [[nodiscard]] const std::map<std::uint64_t, contact>& contacts() const { return contacts_; }
   // Outbound texts and opt-outs.

@@ -29,7 +29,16 @@ enum class route_of_access {
   professional_line
 };
 
-enum class call_status { unspecified, offered, answered, completed, abandoned, failed, digits };
+enum class call_status {
+  unspecified,
+  offered,
+  answered,
+  completed,
+  abandoned,
+  failed,
+  digits,
+  connect_failed
+};
 
 struct call_event {
   std::string call_id;
@@ -43,6 +52,7 @@ struct call_event {
   std::string forwarded_from;
   std::uint32_t duration_seconds = 0;
   std::string nurse_id;
+  std::string platform;
 };
 
 enum class opt_keyword { none, opt_out, opt_in, help };

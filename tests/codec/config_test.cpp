@@ -71,6 +71,34 @@ TEST_CASE("semantic checks name the field") {
       Catch::Contains("max_commit_events"));
 }
 
+TEST_CASE("TLS needs both a certificate and a key, and a known minimum version") {
+  const auto cert_only =
+      error_of(codec::parse_config(R"(server { tls_certificate_file: "/etc/c.pem" })", "f"));
+  CHECK_THAT(cert_only.message, Catch::Contains("server.tls_certificate_file is set but "
+                                                "server.tls_private_key_file is not"));
+  const auto key_only =
+      error_of(codec::parse_config(R"(server { tls_private_key_file: "/etc/k.pem" })", "f"));
+  CHECK_THAT(key_only.message, Catch::Contains("server.tls_private_key_file is set but "
+                                               "server.tls_certificate_file is not"));
+  CHECK_THAT(error_of(codec::parse_config(R"(server { tls_certificate_file: "c" )"
+                                          R"(tls_private_key_file: "k" tls_min_version: "1.1" })",
+                                          "f"))
+                 .message,
+             Catch::Contains("server.tls_min_version"));
+
+  const auto both = codec::parse_config(
+      R"(server { tls_certificate_file: "/etc/c.pem" tls_private_key_file: "/etc/k.pem" })", "f");
+  CHECK(config_of(both).server().tls_min_version() == "1.2");
+  const auto v13 = codec::parse_config(
+      R"(server { tls_certificate_file: "c" tls_private_key_file: "k" tls_min_version: "1.3" })",
+      "f");
+  CHECK(config_of(v13).server().tls_min_version() == "1.3");
+  // Neither set is plain HTTP, the default.
+  const auto plain = codec::parse_config("", "f");
+  CHECK(config_of(plain).server().tls_certificate_file().empty());
+  CHECK(config_of(plain).server().tls_min_version() == "1.2");
+}
+
 TEST_CASE("a missing file is a clear error") {
   const auto r = codec::load_config_file("/nonexistent/crisisline.textproto");
   const auto& e = error_of(r);

@@ -1,4 +1,4 @@
-#include "app/sms_routing.hpp"
+#include "app/area_routing.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -51,7 +51,7 @@ std::optional<opening_hours> parse_opening_hours(std::string_view text) {
   return opening_hours{oh * 60 + om, ch * 60 + cm};
 }
 
-sms_routing::sms_routing(const v1::Config& config)
+area_routing::area_routing(const v1::Config& config)
     : default_auto_reply_(config.sms().default_auto_reply().empty()
                               ? std::string(fallback_auto_reply)
                               : config.sms().default_auto_reply()),
@@ -109,7 +109,7 @@ sms_routing::sms_routing(const v1::Config& config)
   blocked_.insert(config.sms().blocked_numbers().begin(), config.sms().blocked_numbers().end());
 }
 
-bool sms_routing::open_at(const routed_area& a, core::timestamp now) const {
+bool area_routing::open_at(const routed_area& a, core::timestamp now) const {
   if (!a.hours) return true;
   const auto minutes_since_epoch =
       std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch()).count() +
@@ -121,7 +121,7 @@ bool sms_routing::open_at(const routed_area& a, core::timestamp now) const {
   return minute >= open || minute < close;
 }
 
-routing_decision sms_routing::route(std::string_view body, std::string_view to,
+routing_decision area_routing::route(std::string_view body, std::string_view to,
                                     core::timestamp now) const {
   routing_decision d;
   const auto number = numbers_.find(std::string(to));
@@ -139,6 +139,25 @@ routing_decision sms_routing::route(std::string_view body, std::string_view to,
   } else {
     d.reason = "no keyword and the number texted has no area: regional pool";
   }
+  overflow_if_closed(d, now);
+  return d;
+}
+
+routing_decision area_routing::route_call(std::string_view to, core::timestamp now) const {
+  routing_decision d;
+  d.route = core::route_of_access::local_line;
+  const auto number = numbers_.find(std::string(to));
+  if (number != numbers_.end()) {
+    if (number->second.route != core::route_of_access::unspecified) d.route = number->second.route;
+    d.area = number->second.area;
+  }
+  d.reason = d.area.empty() ? "the number dialled has no area: regional pool"
+                            : "the number dialled belongs to " + d.area;
+  overflow_if_closed(d, now);
+  return d;
+}
+
+void area_routing::overflow_if_closed(routing_decision& d, core::timestamp now) const {
   // Follow overflow from closed areas, at most once round every area.
   for (std::size_t hops = 0; !d.area.empty() && hops < areas_.size(); ++hops) {
     const auto& a = areas_.at(d.area);
@@ -147,10 +166,9 @@ routing_decision sms_routing::route(std::string_view body, std::string_view to,
                 (a.overflow_area.empty() ? std::string("the regional pool") : a.overflow_area);
     d.area = a.overflow_area;
   }
-  return d;
 }
 
-std::string sms_routing::auto_reply(const std::string& area, std::string_view wait) const {
+std::string area_routing::auto_reply(const std::string& area, std::string_view wait) const {
   const auto it = areas_.find(area);
   std::string text = it != areas_.end() && !it->second.auto_reply.empty() ? it->second.auto_reply
                                                                           : default_auto_reply_;

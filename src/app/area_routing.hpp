@@ -15,13 +15,15 @@
 
 namespace crisisline::app {
 
-// Where an inbound text goes, decided once on arrival and recorded on the
-// event with its reason:
+// Where a contact goes, decided once on arrival and recorded on the event
+// with its reason. Texts:
 //   1. the first word is an area's keyword            -> that area (route sms_keyword)
 //   2. else the number texted belongs to an area      -> that area
 //   3. else                                           -> the regional pool ("")
-// then, if that area is closed now (opening hours, local time), its
-// overflow area (or the pool), with the reason saying so.
+// Calls: the number dialled gives the route of access (default local_line)
+// and the area (else the pool).
+// Then, if that area is closed now (opening hours, local time), its overflow
+// area (or the pool), with the reason saying so.
 struct routing_decision {
   std::string area;
   // Matched keyword, upper-cased; empty when routed by number or to the pool.
@@ -43,14 +45,15 @@ struct routed_area {
   std::string auto_reply;
 };
 
-class sms_routing {
+class area_routing {
  public:
   // Throws std::invalid_argument naming the problem (bad hours, unknown
   // overflow area, a keyword that is not letters and digits).
-  explicit sms_routing(const v1::Config& config);
+  explicit area_routing(const v1::Config& config);
 
   [[nodiscard]] routing_decision route(std::string_view body, std::string_view to,
                                        core::timestamp now) const;
+  [[nodiscard]] routing_decision route_call(std::string_view to, core::timestamp now) const;
   [[nodiscard]] bool blocked(std::string_view from) const {
     return blocked_.contains(std::string(from));
   }
@@ -59,6 +62,7 @@ class sms_routing {
 
  private:
   [[nodiscard]] bool open_at(const routed_area& a, core::timestamp now) const;
+  void overflow_if_closed(routing_decision& d, core::timestamp now) const;
 
   std::vector<adapters::area_keywords> keywords_;
   std::map<std::string, routed_area> areas_;
