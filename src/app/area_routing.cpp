@@ -122,7 +122,7 @@ bool area_routing::open_at(const routed_area& a, core::timestamp now) const {
 }
 
 routing_decision area_routing::route(std::string_view body, std::string_view to,
-                                    core::timestamp now) const {
+                                     core::timestamp now) const {
   routing_decision d;
   const auto number = numbers_.find(std::string(to));
   d.route = number != numbers_.end() && number->second.route != core::route_of_access::unspecified

@@ -22,10 +22,15 @@ std::string base64(std::string_view in) {
 call_connector::call_connector(net::io_loop& loop, net::http_client& client,
                                event_pipeline& pipeline, const core::engine& engine,
                                call_connect_settings settings)
-    : loop_(loop), client_(client), pipeline_(pipeline), engine_(engine),
+    : loop_(loop),
+      client_(client),
+      pipeline_(pipeline),
+      engine_(engine),
       settings_(std::move(settings)) {}
 
-call_connector::~call_connector() { stop(); }
+call_connector::~call_connector() {
+  stop();
+}
 
 void call_connector::stop() {
   stopped_ = true;
@@ -53,18 +58,21 @@ void call_connector::attempt(std::uint64_t contact, std::string call_sid, std::s
   const std::string action = settings_.public_base_url + "/v1/webhooks/twilio/voice/dial?nurse=" +
                              adapters::form_encode_component(nurse);
   adapters::form_body form;
-  form.add("Twiml", adapters::twiml::dial_nurse(endpoint->second, settings_.dial_timeout_seconds, action));
+  form.add("Twiml",
+           adapters::twiml::dial_nurse(endpoint->second, settings_.dial_timeout_seconds, action));
   net::client_request req;
   req.url = settings_.api_base_url + "/2010-04-01/Accounts/" + settings_.account_sid + "/Calls/" +
             call_sid + ".json";
-  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Authorization", "Basic " + base64(settings_.account_sid + ":" + settings_.auth_token)}};
+  req.headers = {
+      {"Content-Type", "application/x-www-form-urlencoded"},
+      {"Authorization", "Basic " + base64(settings_.account_sid + ":" + settings_.auth_token)}};
   req.body = adapters::encode_form(form);
   req.timeout = settings_.timeout;
   client_.send(std::move(req), [this, contact, call_sid, nurse, n](net::client_response res) {
     if (stopped_) return;
     if (res.status >= 200 && res.status < 300) {
-      log::info("call connect requested", {{"contact_id", contact}, {"nurse_id", std::string_view(nurse)}});
+      log::info("call connect requested",
+                {{"contact_id", contact}, {"nurse_id", std::string_view(nurse)}});
       return;
     }
     const bool retryable = res.status == 0 || res.status == 429 || res.status >= 500;
@@ -89,8 +97,8 @@ void call_connector::failed(std::uint64_t contact, const std::string& call_sid,
                                     {"reason", std::string_view(why)}});
   v1::Event e;
   e.set_source("call-connector");
-  e.set_source_event_id(std::to_string(contact) + ":" + nurse + ":connect-failed:" +
-                        std::to_string(engine_.stats().last_seq));
+  e.set_source_event_id(std::to_string(contact) + ":" + nurse +
+                        ":connect-failed:" + std::to_string(engine_.stats().last_seq));
   e.mutable_actor()->set_kind(v1::Actor::SYSTEM);
   e.mutable_actor()->set_id("call-connector");
   auto* c = e.mutable_call();

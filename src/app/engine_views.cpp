@@ -179,15 +179,36 @@ net::handler authorized(const bearer_auth& auth, net::handler h) {
 
 void add_view_routes(net::router& r, const core::engine& engine, const bearer_auth& auth,
                      std::function<core::timestamp()> now) {
-  r.add(
-      "GET", "/v1/queue",
-      authorized(auth, [&engine, now](net::http_request&&, net::responder respond) {
-        const auto t = now();
-        json::array entries;
-        for (const auto& q : engine.queue_snapshot(t)) entries.push_back(queue_entry(q));
-        respond(json_response(json::object{
-            {"as_of", iso8601(t)}, {"waiting", entries.size()}, {"entries", std::move(entries)}}));
-      }));
+  r.add("GET", "/v1/queue",
+        authorized(auth, [&engine, now](net::http_request&& req, net::responder respond) {
+          // Bounded: a supervisor needs the top of the queue and the totals,
+          // not a response the size of the whole queue.
+          std::size_t limit = 500;
+          if (const auto text = req.query_param("limit"); !text.empty()) {
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+            if (ec != std::errc{} || end != text.data() + text.size() || limit == 0 ||
+                limit > 10'000) {
+              return respond(net::http_response::error(400, "invalid_limit",
+                                                       "limit must be a number from 1 to 10000"));
+            }
+          }
+          const auto t = now();
+          const auto snapshot = engine.queue_snapshot(t);
+          json::array entries;
+          json::object by_band;
+          std::size_t breached = 0;
+          for (const auto& q : snapshot) {
+            if (entries.size() < limit) entries.push_back(queue_entry(q));
+            auto& n = by_band[core::triage_code(q.band)];
+            n = n.is_null() ? json::value(1) : json::value(n.as_int64() + 1);
+            if (q.time_to_breach.count() < 0) ++breached;
+          }
+          respond(json_response(json::object{{"as_of", iso8601(t)},
+                                             {"waiting", snapshot.size()},
+                                             {"breached", breached},
+                                             {"by_band", std::move(by_band)},
+                                             {"entries", std::move(entries)}}));
+        }));
   r.add("GET", "/v1/nurses",
         authorized(auth, [&engine](net::http_request&&, net::responder respond) {
           json::array nurses;

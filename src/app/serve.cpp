@@ -4,18 +4,18 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "app/area_routing.hpp"
+#include "app/call_connector.hpp"
 #include "app/commands.hpp"
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
 #include "app/event_pipeline.hpp"
 #include "app/ingest_handler.hpp"
 #include "app/ops_endpoints.hpp"
-#include "app/call_connector.hpp"
 #include "app/outbox_sender.hpp"
-#include "app/voice_webhook.hpp"
 #include "app/report_endpoints.hpp"
-#include "app/area_routing.hpp"
 #include "app/sms_webhook.hpp"
+#include "app/voice_webhook.hpp"
 #include "codec/clinical_settings.hpp"
 #include "codec/config_loader.hpp"
 #include "log/log.hpp"
@@ -130,12 +130,13 @@ int serve(const serve_options& opts) {
                             config.server().public_base_url() + "/v1/webhooks/twilio/sms/status",
                         .timeout = std::chrono::seconds(tw.request_timeout_seconds()),
                         .max_attempts = tw.max_send_attempts()});
-  call_connect_settings connect{.api_base_url = tw.api_base_url(),
-                                .account_sid = tw.account_sid(),
-                                .auth_token = twilio.tokens.primary,
-                                .public_base_url = config.server().public_base_url(),
-                                .dial_timeout_seconds = static_cast<int>(config.voice().dial_timeout_seconds()),
-                                .timeout = std::chrono::seconds(tw.request_timeout_seconds())};
+  call_connect_settings connect{
+      .api_base_url = tw.api_base_url(),
+      .account_sid = tw.account_sid(),
+      .auth_token = twilio.tokens.primary,
+      .public_base_url = config.server().public_base_url(),
+      .dial_timeout_seconds = static_cast<int>(config.voice().dial_timeout_seconds()),
+      .timeout = std::chrono::seconds(tw.request_timeout_seconds())};
   for (const auto& n : config.nurse_endpoints()) {
     const auto kind = n.kind() == "sip"      ? adapters::twiml::endpoint_kind::sip
                       : n.kind() == "client" ? adapters::twiml::endpoint_kind::client

@@ -2,8 +2,8 @@
 
 #include <functional>
 
-#include "app/event_pipeline.hpp"
 #include "app/area_routing.hpp"
+#include "app/event_pipeline.hpp"
 #include "app/twilio_request.hpp"
 #include "net/router.hpp"
 

@@ -10,11 +10,16 @@ constexpr const char* platform = "twilio";
 
 v1::RouteOfAccess to_proto(core::route_of_access r) {
   switch (r) {
-    case core::route_of_access::nhs111_option2: return v1::NHS111_OPTION2;
-    case core::route_of_access::local_line: return v1::LOCAL_LINE;
-    case core::route_of_access::sms_keyword: return v1::SMS_KEYWORD;
-    case core::route_of_access::professional_line: return v1::PROFESSIONAL_LINE;
-    case core::route_of_access::unspecified: return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
+    case core::route_of_access::nhs111_option2:
+      return v1::NHS111_OPTION2;
+    case core::route_of_access::local_line:
+      return v1::LOCAL_LINE;
+    case core::route_of_access::sms_keyword:
+      return v1::SMS_KEYWORD;
+    case core::route_of_access::professional_line:
+      return v1::PROFESSIONAL_LINE;
+    case core::route_of_access::unspecified:
+      return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
   }
   return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
 }
@@ -47,15 +52,15 @@ void commit_then(event_pipeline& pipeline, v1::Event e, net::responder respond,
                  std::function<net::http_response(const event_pipeline::outcome&)> answer) {
   std::vector<v1::Event> events;
   events.push_back(std::move(e));
-  const auto status = pipeline.submit(
-      std::move(events), [respond, answer = std::move(answer)](const auto& outcomes) {
-        respond(answer(outcomes.at(0)));
-      });
+  const auto status = pipeline.submit(std::move(events),
+                                      [respond, answer = std::move(answer)](const auto& outcomes) {
+                                        respond(answer(outcomes.at(0)));
+                                      });
   if (status != store::writer::submit_status::accepted) respond(retry_later(status));
 }
 
-using handler_body = std::function<void(const adapters::voice_webhook&, const net::http_request&,
-                                        net::responder)>;
+using handler_body =
+    std::function<void(const adapters::voice_webhook&, const net::http_request&, net::responder)>;
 
 net::handler voice_handler(const twilio_settings& twilio, handler_body body) {
   return [&twilio, body = std::move(body)](net::http_request&& req, net::responder respond) {
@@ -75,13 +80,13 @@ void add_voice_routes(net::router& r, event_pipeline& pipeline, const core::engi
                       const area_routing& routing, const twilio_settings& twilio,
                       voice_settings voice, std::function<core::timestamp()> now) {
   const std::string gather_action = twilio.public_base_url + "/v1/webhooks/twilio/voice/gather";
-  const auto hold = adapters::twiml::hold_in_queue(voice.hold_message, voice.queue_name, voice.wait_url);
-  const auto first_answer =
-      voice.danger_digits.empty()
-          ? hold
-          : adapters::twiml::danger_menu_then_queue(voice.danger_prompt, gather_action,
-                                                    voice.hold_message, voice.queue_name,
-                                                    voice.wait_url);
+  const auto hold =
+      adapters::twiml::hold_in_queue(voice.hold_message, voice.queue_name, voice.wait_url);
+  const auto first_answer = voice.danger_digits.empty()
+                                ? hold
+                                : adapters::twiml::danger_menu_then_queue(
+                                      voice.danger_prompt, gather_action, voice.hold_message,
+                                      voice.queue_name, voice.wait_url);
 
   r.add("POST", "/v1/webhooks/twilio/voice",
         voice_handler(twilio, [&pipeline, &routing, now, first_answer](
@@ -110,44 +115,44 @@ void add_voice_routes(net::router& r, event_pipeline& pipeline, const core::engi
                       [hold](const auto&) { return twiml(hold); });
         }));
 
-  r.add("POST", "/v1/webhooks/twilio/voice/status",
-        voice_handler(twilio, [&pipeline, &engine](const adapters::voice_webhook& call,
-                                                   const net::http_request&,
-                                                   net::responder respond) {
-          // What the provider's status means here depends on whether a nurse
-          // had the call; decided now and recorded, so replay agrees.
-          const auto* c = engine.find_call(call.call_sid);
-          const bool with_nurse = c && c->state == core::contact_state::active;
-          v1::CallStatus status = v1::CALL_STATUS_UNSPECIFIED;
-          switch (call.status) {
-            case adapters::call_status::completed:
-            case adapters::call_status::canceled:
-              status = with_nurse ? v1::CALL_COMPLETED : v1::CALL_ABANDONED;
-              break;
-            case adapters::call_status::busy:
-            case adapters::call_status::failed:
-            case adapters::call_status::no_answer:
-              status = with_nurse ? v1::CALL_COMPLETED : v1::CALL_FAILED;
-              break;
-            case adapters::call_status::queued:
-            case adapters::call_status::ringing:
-            case adapters::call_status::in_progress:
-            case adapters::call_status::unknown:
-              // Kept in the log; nothing to decide.
-              break;
-          }
-          const std::string order = call.sequence_number ? std::to_string(*call.sequence_number)
-                                                         : call.status_text;
-          auto e = call_event(call, call.call_sid + ":" + order);
-          e.mutable_call()->set_status(status);
-          e.mutable_call()->set_sequence_number(
-              static_cast<std::uint32_t>(call.sequence_number.value_or(0)));
-          e.mutable_call()->set_duration_seconds(
-              static_cast<std::uint32_t>(call.call_duration_seconds.value_or(0)));
-          commit_then(pipeline, std::move(e), std::move(respond), [](const auto&) {
-            return net::http_response{204, "text/plain", {}, {}};
-          });
-        }));
+  r.add(
+      "POST", "/v1/webhooks/twilio/voice/status",
+      voice_handler(twilio, [&pipeline, &engine](const adapters::voice_webhook& call,
+                                                 const net::http_request&, net::responder respond) {
+        // What the provider's status means here depends on whether a nurse
+        // had the call; decided now and recorded, so replay agrees.
+        const auto* c = engine.find_call(call.call_sid);
+        const bool with_nurse = c && c->state == core::contact_state::active;
+        v1::CallStatus status = v1::CALL_STATUS_UNSPECIFIED;
+        switch (call.status) {
+          case adapters::call_status::completed:
+          case adapters::call_status::canceled:
+            status = with_nurse ? v1::CALL_COMPLETED : v1::CALL_ABANDONED;
+            break;
+          case adapters::call_status::busy:
+          case adapters::call_status::failed:
+          case adapters::call_status::no_answer:
+            status = with_nurse ? v1::CALL_COMPLETED : v1::CALL_FAILED;
+            break;
+          case adapters::call_status::queued:
+          case adapters::call_status::ringing:
+          case adapters::call_status::in_progress:
+          case adapters::call_status::unknown:
+            // Kept in the log; nothing to decide.
+            break;
+        }
+        const std::string order =
+            call.sequence_number ? std::to_string(*call.sequence_number) : call.status_text;
+        auto e = call_event(call, call.call_sid + ":" + order);
+        e.mutable_call()->set_status(status);
+        e.mutable_call()->set_sequence_number(
+            static_cast<std::uint32_t>(call.sequence_number.value_or(0)));
+        e.mutable_call()->set_duration_seconds(
+            static_cast<std::uint32_t>(call.call_duration_seconds.value_or(0)));
+        commit_then(pipeline, std::move(e), std::move(respond), [](const auto&) {
+          return net::http_response{204, "text/plain", {}, {}};
+        });
+      }));
 
   r.add("POST", "/v1/webhooks/twilio/voice/dial",
         voice_handler(twilio, [&pipeline, hold](const adapters::voice_webhook& call,
@@ -167,8 +172,11 @@ void add_voice_routes(net::router& r, event_pipeline& pipeline, const core::engi
           commit_then(pipeline, std::move(e), std::move(respond), [hold, talked](const auto&) {
             // Not put through: back to the provider queue while the caller is
             // re-offered. Talked: the nurse has hung up, so the call ends.
-            return twiml(talked ? std::string(R"(<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>)")
-                                : hold);
+            return twiml(
+                talked
+                    ? std::string(
+                          R"(<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>)")
+                    : hold);
           });
         }));
 }

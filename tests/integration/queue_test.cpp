@@ -137,3 +137,21 @@ TEST_CASE("an offer nobody accepts times out on the server's own timer and the n
   CHECK(authed_get(s, "/v1/nurses").at("nurses").as_array().at(0).as_object().at("status") ==
         "on_break");
 }
+
+TEST_CASE("the queue view is bounded by limit and still gives the totals by band") {
+  server_fixture s;
+  for (int i = 0; i < 5; ++i) {
+    result(s.post_json(
+        "/v1/events", text("SMQ" + std::to_string(i), "+4477009005" + std::to_string(i), "hello")));
+  }
+  const auto q = authed_get(s, "/v1/queue?limit=2");
+  CHECK(q.at("waiting").as_int64() == 5);
+  CHECK(q.at("entries").as_array().size() == 2);
+  CHECK(q.at("by_band").as_object().at("C").as_int64() == 5);
+  CHECK(s.client()
+            .request("GET", "/v1/queue?limit=0", {}, {{"Authorization", "Bearer test-token"}})
+            .status == 400);
+  CHECK(s.client()
+            .request("GET", "/v1/queue?limit=x", {}, {{"Authorization", "Bearer test-token"}})
+            .status == 400);
+}

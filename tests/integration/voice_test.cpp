@@ -20,8 +20,9 @@ constexpr const char* line_111 = "+448000000111";
 
 std::string config_for(const fake_provider& p) {
   return std::string(R"(server { public_base_url: ")") + public_base + R"(" }
-twilio { account_sid: ")" + account + R"(" auth_token: ")" + auth_token + R"(" api_base_url: ")" +
-         p.base_url() + R"(" }
+twilio { account_sid: ")" +
+         account + R"(" auth_token: ")" + auth_token + R"(" api_base_url: ")" + p.base_url() +
+         R"(" }
 areas { name: "solent" display_name: "Solent" }
 access_numbers { number: "+448000000111" route: "nhs111_option2" area: "solent" }
 nurse_endpoints { nurse_id: "nurse.ana" kind: "number" address: "+447700900999" }
@@ -31,18 +32,22 @@ nurse_endpoints { nurse_id: "nurse.ana" kind: "number" address: "+447700900999" 
 class voice_client {
  public:
   explicit voice_client(server_fixture& s) : s_(s) {}
-  http_response post(const std::string& path, std::vector<std::pair<std::string, std::string>> params) {
+  http_response post(const std::string& path,
+                     std::vector<std::pair<std::string, std::string>> params) {
     params.emplace_back("AccountSid", account);
     adapters::form_body form;
     for (const auto& [k, v] : params) form.add(k, v);
     const auto sig = adapters::twilio_signature(auth_token, std::string(public_base) + path, form);
-    return s_.client().request("POST", path, adapters::encode_form(form),
-                               {{"Content-Type", "application/x-www-form-urlencoded"},
-                                {"X-Twilio-Signature", sig}});
+    return s_.client().request(
+        "POST", path, adapters::encode_form(form),
+        {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Twilio-Signature", sig}});
   }
   http_response incoming(const std::string& sid, const std::string& from = "+447700900123") {
-    return post("/v1/webhooks/twilio/voice",
-                {{"CallSid", sid}, {"From", from}, {"To", line_111}, {"CallStatus", "ringing"}, {"Direction", "inbound"}});
+    return post("/v1/webhooks/twilio/voice", {{"CallSid", sid},
+                                              {"From", from},
+                                              {"To", line_111},
+                                              {"CallStatus", "ringing"},
+                                              {"Direction", "inbound"}});
   }
   http_response status(const std::string& sid, const std::string& status, int seq) {
     return post("/v1/webhooks/twilio/voice/status", {{"CallSid", sid},
@@ -63,10 +68,12 @@ json::object get(server_fixture& s, const std::string& target) {
   return json_of(r);
 }
 
-void ingest(server_fixture& s, const std::string& id, const std::string& nurse, json::object command) {
+void ingest(server_fixture& s, const std::string& id, const std::string& nurse,
+            json::object command) {
   command["nurseId"] = nurse;
   const json::object ev{{"source", "console"}, {"sourceEventId", id}, {"console", command}};
-  const auto r = s.post_json("/v1/events", json::serialize(json::object{{"events", json::array{ev}}}));
+  const auto r =
+      s.post_json("/v1/events", json::serialize(json::object{{"events", json::array{ev}}}));
   REQUIRE(r.status == 200);
   INFO(r.body);
   REQUIRE_FALSE(json_of(r).at("results").as_array().at(0).as_object().contains("rejected"));
@@ -80,7 +87,8 @@ json::object first_in_queue(server_fixture& s) {
 
 }  // namespace
 
-TEST_CASE("an incoming call is held in the queue with the danger prompt, routed by the number dialled") {
+TEST_CASE(
+    "an incoming call is held in the queue with the danger prompt, routed by the number dialled") {
   fake_provider provider;
   server_fixture s(config_for(provider));
   voice_client voice(s);
@@ -100,20 +108,25 @@ TEST_CASE("an incoming call is held in the queue with the danger prompt, routed 
   CHECK(c.at("call_id") == "CA0001");
 
   SECTION("pressing 1 marks the caller as in immediate danger (band A)") {
-    const auto g = voice.post("/v1/webhooks/twilio/voice/gather", {{"CallSid", "CA0001"}, {"From", "+447700900123"}, {"To", line_111}, {"Digits", "1"}});
+    const auto g = voice.post(
+        "/v1/webhooks/twilio/voice/gather",
+        {{"CallSid", "CA0001"}, {"From", "+447700900123"}, {"To", line_111}, {"Digits", "1"}});
     CHECK(g.status == 200);
     CHECK(g.body.find("<Enqueue") != std::string::npos);
     CHECK(first_in_queue(s).at("band") == "A");
     CHECK(s.process().log().find(R"("kind":"emergency_services")") != std::string::npos);
   }
   SECTION("an unsigned call webhook is refused") {
-    const auto bad = s.client().request("POST", "/v1/webhooks/twilio/voice", "CallSid=CA9&From=x&To=y",
-                                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+    const auto bad =
+        s.client().request("POST", "/v1/webhooks/twilio/voice", "CallSid=CA9&From=x&To=y",
+                           {{"Content-Type", "application/x-www-form-urlencoded"}});
     CHECK(bad.status == 403);
   }
 }
 
-TEST_CASE("a caller who hangs up before an answer gets a callback in their place; callbacks may come in any order") {
+TEST_CASE(
+    "a caller who hangs up before an answer gets a callback in their place; callbacks may come in "
+    "any order") {
   fake_provider provider;
   server_fixture s(config_for(provider));
   voice_client voice(s);
@@ -130,13 +143,16 @@ TEST_CASE("a caller who hangs up before an answer gets a callback in their place
   CHECK(cb.at("arrived") == arrived);  // keeps the caller's place
   const auto detail = get(s, "/v1/contacts/" + std::to_string(cb.at("contact_id").as_int64()));
   CHECK_FALSE(detail.at("callback_of").is_null());
-  const auto original = get(s, "/v1/contacts/" + std::to_string(detail.at("callback_of").as_int64()));
+  const auto original =
+      get(s, "/v1/contacts/" + std::to_string(detail.at("callback_of").as_int64()));
   CHECK(original.at("exit") == "abandoned");
   CHECK_FALSE(original.at("abandoned").is_null());
   CHECK(s.export_events().size() == 3);
 }
 
-TEST_CASE("a nurse who accepts a call is dialled through the provider; if they don't pick up the caller is re-offered") {
+TEST_CASE(
+    "a nurse who accepts a call is dialled through the provider; if they don't pick up the caller "
+    "is re-offered") {
   fake_provider provider;
   server_fixture s(config_for(provider));
   voice_client voice(s);
@@ -155,7 +171,10 @@ TEST_CASE("a nurse who accepts a call is dialled through the provider; if they d
   CHECK(get(s, "/v1/contacts/" + std::to_string(id)).at("state") == "active");
 
   const auto dial = voice.post("/v1/webhooks/twilio/voice/dial?nurse=nurse.ana",
-                               {{"CallSid", "CA0003"}, {"From", "+447700900123"}, {"To", line_111}, {"DialCallStatus", "no-answer"}});
+                               {{"CallSid", "CA0003"},
+                                {"From", "+447700900123"},
+                                {"To", line_111},
+                                {"DialCallStatus", "no-answer"}});
   REQUIRE(dial.status == 200);
   CHECK(dial.body.find("<Enqueue") != std::string::npos);
   const auto c = get(s, "/v1/contacts/" + std::to_string(id));
