@@ -97,7 +97,7 @@ TEST_CASE("an act in progress in a text makes it band A with an emergency notice
   CHECK(notices_of_kind(h.last, notice_kind::emergency_services).size() == 1);
 }
 
-TEST_CASE("texts from one sender join their open conversation; a closed one starts afresh") {
+TEST_CASE("texts from one sender join their open conversation, a closed one starts afresh") {
   harness h;
   const auto id = h.keyword("+1", "SOLENT hi", "solent");
   CHECK(h.get(id).route == route_of_access::sms_keyword);
@@ -147,7 +147,7 @@ TEST_CASE(
   CHECK(hist.back().reason == "historic, safe now");
 }
 
-TEST_CASE("a waiting contact is offered to the nurse free the longest; accepting answers it") {
+TEST_CASE("a waiting contact is offered to the nurse free the longest, accepting answers it") {
   harness h;
   h.sign_on("early");
   h.advance(seconds(5));
@@ -197,7 +197,7 @@ TEST_CASE("after a contact the nurse wraps up, then is offered work when the tim
   CHECK(has_offer(fx2, b, "n1"));
 }
 
-TEST_CASE("wrap_up_done ends wrap-up early; without wrap-up it is refused") {
+TEST_CASE("wrap_up_done ends wrap-up early, without wrap-up it is refused") {
   harness h;
   h.sign_on("n1");
   const auto a = h.call("CA1");
@@ -328,7 +328,7 @@ TEST_CASE("band A is offered to any nurse at once, whatever their area or senior
   CHECK(has_offer(h.last, id, "senior_far"));
 }
 
-TEST_CASE("an emergency is offered to a nurse in wrap-up; routine work waits for it to end") {
+TEST_CASE("an emergency is offered to a nurse in wrap-up, routine work waits for it to end") {
   harness h;
   h.sign_on("n1");
   const auto first = h.call("CA1");
@@ -547,7 +547,7 @@ TEST_CASE("a nurse answered by the platform loses an offer they no longer have r
   CHECK(h.nurse_of("n1").state == nurse_state::on_contact);
 }
 
-TEST_CASE("a nurse can book a callback for later; it joins the queue when due") {
+TEST_CASE("a nurse can book a callback for later, it joins the queue when due") {
   harness h;
   h.sign_on("n1");
   const auto id = h.call("CA1", "+1");
@@ -586,7 +586,7 @@ TEST_CASE("transfer to a colleague or back to an area queue") {
   CHECK(h.queue_ids() == std::vector<std::uint64_t>{id});
 }
 
-TEST_CASE("going on a break or signing off withdraws an offer; the contact stays queued") {
+TEST_CASE("going on a break or signing off withdraws an offer, the contact stays queued") {
   harness h;
   h.sign_on("n1");
   const auto id = h.call("CA1");

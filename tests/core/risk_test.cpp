@@ -105,7 +105,7 @@ TEST_CASE("broken UTF-8 is tolerated without splitting or matching half a charac
   CHECK(detector().assess(std::string_view{"\xF0\x9F\x92\x8A", 3}).fired.empty());
 }
 
-TEST_CASE("an act in progress raises to A; the most urgent rule decides the band") {
+TEST_CASE("an act in progress raises to A, the most urgent rule decides the band") {
   const auto a = detector().assess("I've taken an overdose, 30 paracetamol. want to die");
   CHECK(a.raise_to == triage_category::a);
   CHECK(a.fired == std::vector<std::string>{"act_in_progress", "overdose", "means_paracetamol",

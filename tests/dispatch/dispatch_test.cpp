@@ -395,7 +395,7 @@ TEST_CASE("ack timeout and reminders are configurable") {
   CHECK_FALSE(h.board.next_deadline().has_value());
 }
 
-TEST_CASE("pre-emption: a unit en route is diverted to a more urgent incident; both are recorded") {
+TEST_CASE("pre-emption: a unit en route is diverted to a more urgent incident, both are recorded") {
   harness h;
   h.sign_on("mhrc1");
   const auto routine = h.raise(triage_category::c, {}, 100);
@@ -554,7 +554,7 @@ TEST_CASE("a late tick sends one escalation for the highest threshold passed, no
   CHECK(n[0].text.find("75% of target") != std::string::npos);
 }
 
-TEST_CASE("category A escalates at once; F and G never; an assigned incident stops escalating") {
+TEST_CASE("category A escalates at once, F and G never, an assigned incident stops escalating") {
   harness h;
   const auto a = h.raise(triage_category::a, {}, 1);
   const auto f = h.raise(triage_category::f, {}, 2);

@@ -349,7 +349,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "END alone is shown to a human as ambiguous; a lone STOP outside a conversation is only "
+    "END alone is shown to a human as ambiguous, a lone STOP outside a conversation is only "
     "recorded") {
   fake_provider provider;
   server_fixture s(config_for(provider));

@@ -125,7 +125,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a caller who hangs up before an answer gets a callback in their place; callbacks may come in "
+    "a caller who hangs up before an answer gets a callback in their place, callbacks may come in "
     "any order") {
   fake_provider provider;
   server_fixture s(config_for(provider));
@@ -151,7 +151,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a nurse who accepts a call is dialled through the provider; if they don't pick up the caller "
+    "a nurse who accepts a call is dialled through the provider, if they don't pick up the caller "
     "is re-offered") {
   fake_provider provider;
   server_fixture s(config_for(provider));
