@@ -1,24 +1,9 @@
 #include "app/call_connector.hpp"
 
-#include <openssl/evp.h>
-
 #include "adapters/form_body.hpp"
 #include "log/log.hpp"
 
 namespace crisisline::app {
-namespace {
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-}  // namespace
-
 call_connector::call_connector(net::io_loop& loop, net::http_client& client,
                                event_pipeline& pipeline, const core::engine& engine,
                                call_connect_settings settings)
@@ -65,7 +50,7 @@ void call_connector::attempt(std::uint64_t contact, std::string call_sid, std::s
             call_sid + ".json";
   req.headers = {
       {"Content-Type", "application/x-www-form-urlencoded"},
-      {"Authorization", "Basic " + base64(settings_.account_sid + ":" + settings_.auth_token)}};
+      {"Authorization", net::basic_authorization(settings_.account_sid, settings_.auth_token)}};
   req.body = adapters::encode_form(form);
   req.timeout = settings_.timeout;
   client_.send(std::move(req), [this, contact, call_sid, nurse, n](net::client_response res) {

@@ -1,5 +1,7 @@
 #include "app/ingest_handler.hpp"
 
+#include "app/submit_refused.hpp"
+
 #include <google/protobuf/util/json_util.h>
 
 #include "codec/event_codec.hpp"
@@ -109,20 +111,8 @@ void ingest_handler::operator()(net::http_request&& req, net::responder respond)
         }
         respond(render(r, f));
       });
-  switch (status) {
-    case store::writer::submit_status::accepted:
-      return;
-    case store::writer::submit_status::backlog_full: {
-      auto r = net::http_response::error(503, "overloaded",
-                                         "the event log is busy; retry after the given delay");
-      r.headers.emplace_back("Retry-After", std::to_string(limits_.retry_after_seconds));
-      return respond(std::move(r));
-    }
-    case store::writer::submit_status::stopped: {
-      auto r = net::http_response::error(503, "unavailable", "the server is shutting down");
-      r.headers.emplace_back("Retry-After", std::to_string(limits_.retry_after_seconds));
-      return respond(std::move(r));
-    }
+  if (status != store::writer::submit_status::accepted) {
+    respond(submit_refused(status, limits_.retry_after_seconds));
   }
 }
 

@@ -1,7 +1,5 @@
 #include "app/outbox_sender.hpp"
 
-#include <openssl/evp.h>
-
 #include <boost/json.hpp>
 
 #include "adapters/form_body.hpp"
@@ -9,15 +7,6 @@
 
 namespace crisisline::app {
 namespace {
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::chrono::milliseconds backoff(std::uint32_t attempt) {
   const auto secs =
@@ -94,7 +83,7 @@ void outbox_sender::attempt(std::uint64_t id) {
       settings_.api_base_url + "/2010-04-01/Accounts/" + settings_.account_sid + "/Messages.json";
   req.headers = {
       {"Content-Type", "application/x-www-form-urlencoded"},
-      {"Authorization", "Basic " + base64(settings_.account_sid + ":" + settings_.auth_token)}};
+      {"Authorization", net::basic_authorization(settings_.account_sid, settings_.auth_token)}};
   req.body = adapters::encode_form(form);
   req.timeout = settings_.timeout;
   client_.send(std::move(req), [this, id, n](net::client_response res) {

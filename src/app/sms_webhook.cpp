@@ -1,5 +1,7 @@
 #include "app/sms_webhook.hpp"
 
+#include "app/submit_refused.hpp"
+
 #include "adapters/phone_number.hpp"
 #include "adapters/sms_segments.hpp"
 #include "adapters/twiml.hpp"
@@ -9,22 +11,6 @@
 
 namespace crisisline::app {
 namespace {
-
-v1::RouteOfAccess to_proto(core::route_of_access r) {
-  switch (r) {
-    case core::route_of_access::nhs111_option2:
-      return v1::NHS111_OPTION2;
-    case core::route_of_access::local_line:
-      return v1::LOCAL_LINE;
-    case core::route_of_access::sms_keyword:
-      return v1::SMS_KEYWORD;
-    case core::route_of_access::professional_line:
-      return v1::PROFESSIONAL_LINE;
-    case core::route_of_access::unspecified:
-      return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
-  }
-  return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
-}
 
 v1::OptKeyword to_proto(adapters::opt_keyword k) {
   switch (k) {
@@ -38,14 +24,6 @@ v1::OptKeyword to_proto(adapters::opt_keyword k) {
       return v1::OPT_KEYWORD_NONE;
   }
   return v1::OPT_KEYWORD_NONE;
-}
-
-net::http_response retry_later(store::writer::submit_status s) {
-  auto r = s == store::writer::submit_status::backlog_full
-               ? net::http_response::error(503, "overloaded", "the event log is busy; retry")
-               : net::http_response::error(503, "unavailable", "the server is shutting down");
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
 }
 
 std::string wait_phrase(const core::engine& engine) {
@@ -108,7 +86,7 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
           t->set_body_repaired(flagged_body);
           t->set_area(decision.area);
           t->set_routing_reason(decision.reason);
-          t->set_route(to_proto(decision.route));
+          t->set_route(codec::to_proto(decision.route));
           t->set_opt_keyword(to_proto(opt.kind));
           t->set_opt_ambiguous(opt.ambiguous_in_crisis);
           t->set_sender_blocked(routing.blocked(sms.from));
@@ -130,7 +108,7 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
                 respond(twiml(
                     adapters::twiml::message_reply(routing.auto_reply(area, wait_phrase(engine)))));
               });
-          if (status != store::writer::submit_status::accepted) respond(retry_later(status));
+          if (status != store::writer::submit_status::accepted) respond(submit_refused(status, 1));
         });
 
   r.add("POST", "/v1/webhooks/twilio/sms/status",
@@ -158,7 +136,7 @@ void add_sms_routes(net::router& r, event_pipeline& pipeline, const core::engine
           const auto status = pipeline.submit(std::move(events), [respond](const auto&) {
             respond(net::http_response{204, "text/plain", {}, {}});
           });
-          if (status != store::writer::submit_status::accepted) respond(retry_later(status));
+          if (status != store::writer::submit_status::accepted) respond(submit_refused(status, 1));
         });
 }
 

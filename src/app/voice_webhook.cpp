@@ -1,36 +1,15 @@
 #include "app/voice_webhook.hpp"
 
+#include "app/submit_refused.hpp"
+
 #include "adapters/twiml.hpp"
 #include "adapters/webhook_fields.hpp"
+#include "codec/event_codec.hpp"
 
 namespace crisisline::app {
 namespace {
 
 constexpr const char* platform = "twilio";
-
-v1::RouteOfAccess to_proto(core::route_of_access r) {
-  switch (r) {
-    case core::route_of_access::nhs111_option2:
-      return v1::NHS111_OPTION2;
-    case core::route_of_access::local_line:
-      return v1::LOCAL_LINE;
-    case core::route_of_access::sms_keyword:
-      return v1::SMS_KEYWORD;
-    case core::route_of_access::professional_line:
-      return v1::PROFESSIONAL_LINE;
-    case core::route_of_access::unspecified:
-      return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
-  }
-  return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
-}
-
-net::http_response retry_later(store::writer::submit_status s) {
-  auto r = s == store::writer::submit_status::backlog_full
-               ? net::http_response::error(503, "overloaded", "the event log is busy; retry")
-               : net::http_response::error(503, "unavailable", "the server is shutting down");
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
-}
 
 v1::Event call_event(const adapters::voice_webhook& call, std::string source_event_id) {
   v1::Event e;
@@ -56,7 +35,7 @@ void commit_then(event_pipeline& pipeline, v1::Event e, net::responder respond,
                                       [respond, answer = std::move(answer)](const auto& outcomes) {
                                         respond(answer(outcomes.at(0)));
                                       });
-  if (status != store::writer::submit_status::accepted) respond(retry_later(status));
+  if (status != store::writer::submit_status::accepted) respond(submit_refused(status, 1));
 }
 
 using handler_body =
@@ -96,7 +75,7 @@ void add_voice_routes(net::router& r, event_pipeline& pipeline, const core::engi
           auto e = call_event(call, call.call_sid + ":offered");
           auto* c = e.mutable_call();
           c->set_status(v1::CALL_OFFERED);
-          c->set_route(to_proto(d.route));
+          c->set_route(codec::to_proto(d.route));
           c->set_area(d.area);
           c->set_sequence_number(static_cast<std::uint32_t>(call.sequence_number.value_or(0)));
           // A retry gets the same TwiML: the provider never got the first.

@@ -302,6 +302,22 @@ core::event_payload payload_to_core(const v1::Event& e) {
 
 }  // namespace
 
+v1::RouteOfAccess to_proto(core::route_of_access r) {
+  switch (r) {
+    case core::route_of_access::nhs111_option2:
+      return v1::NHS111_OPTION2;
+    case core::route_of_access::local_line:
+      return v1::LOCAL_LINE;
+    case core::route_of_access::sms_keyword:
+      return v1::SMS_KEYWORD;
+    case core::route_of_access::professional_line:
+      return v1::PROFESSIONAL_LINE;
+    case core::route_of_access::unspecified:
+      return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
+  }
+  return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
+}
+
 google::protobuf::Timestamp to_proto_time(core::timestamp t) {
   google::protobuf::Timestamp out;
   const auto us = core::to_micros(t);

@@ -25,6 +25,8 @@ namespace crisisline::codec {
 // sizes); domain rules are the core's.
 [[nodiscard]] std::optional<std::string> ingest_problem(const v1::Event& e);
 
+[[nodiscard]] v1::RouteOfAccess to_proto(core::route_of_access r);
+
 [[nodiscard]] google::protobuf::Timestamp to_proto_time(core::timestamp t);
 [[nodiscard]] core::timestamp from_proto_time(const google::protobuf::Timestamp& t);
 

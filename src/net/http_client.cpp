@@ -11,6 +11,8 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <openssl/evp.h>
+
 #include "net/io_loop_impl.hpp"
 
 namespace crisisline::net {
@@ -69,6 +71,16 @@ asio::awaitable<client_response> exchange(Stream& stream, const target& t,
 }
 
 }  // namespace
+
+std::string basic_authorization(std::string_view user, std::string_view password) {
+  const std::string in = std::string(user) + ":" + std::string(password);
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return "Basic " + out;
+}
 
 struct http_client::impl {
   explicit impl(asio::io_context& c) : context(c), tls(asio::ssl::context::tls_client) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct client_response {
 // connection per request: provider calls are few, and a fresh connection
 // can't be a stale one. HTTPS verifies the certificate chain and host name
 // against the system trust store. Response bodies over 1 MiB are an error.
+// "Basic <base64(user:password)>" for an Authorization header.
+[[nodiscard]] std::string basic_authorization(std::string_view user, std::string_view password);
+
 class http_client {
  public:
   explicit http_client(io_loop& loop);
