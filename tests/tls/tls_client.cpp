@@ -42,6 +42,16 @@ std::string lower(std::string_view s) {
 }  // namespace
 
 tls_client::tls_client(std::uint16_t port, const tls_client_options& options) {
+  // A constructor that throws never runs the destructor: free what was made.
+  try {
+    connect_and_handshake(port, options);
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+void tls_client::connect_and_handshake(std::uint16_t port, const tls_client_options& options) {
   ERR_clear_error();
   ctx_ = SSL_CTX_new(TLS_client_method());
   if (!ctx_) throw tls_error(reasons("SSL_CTX_new"));
@@ -90,10 +100,15 @@ tls_client::tls_client(std::uint16_t port, const tls_client_options& options) {
   if (SSL_connect(ssl_) != 1) throw tls_error(reasons("TLS handshake"));
 }
 
-tls_client::~tls_client() {
+tls_client::~tls_client() { release(); }
+
+void tls_client::release() {
   if (ssl_) SSL_free(ssl_);
   if (ctx_) SSL_CTX_free(ctx_);
   if (fd_ >= 0) ::close(fd_);
+  ssl_ = nullptr;
+  ctx_ = nullptr;
+  fd_ = -1;
 }
 
 std::string tls_client::protocol() const {

@@ -66,6 +66,8 @@ class tls_client {
  private:
   // Appends at least one byte to buffer_; throws tls_error on EOF or error.
   void read_some();
+  void connect_and_handshake(std::uint16_t port, const tls_client_options& options);
+  void release();
 
   int fd_ = -1;
   ssl_ctx_st* ctx_ = nullptr;
