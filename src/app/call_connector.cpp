@@ -31,6 +31,15 @@ void call_connector::on_assigned(core::contact_id contact, const core::nurse_id&
   attempt(contact.value(), c->call_id, nurse.value(), 1);
 }
 
+void call_connector::resume() {
+  for (const auto& [id, c] : engine_.contacts()) {
+    if (c.state == core::contact_state::active && c.kind == core::channel::call &&
+        c.call_platform == "twilio" && !c.call_id.empty() && c.nurse && !c.connect_requested) {
+      attempt(id, c.call_id, c.nurse->value(), 1);
+    }
+  }
+}
+
 void call_connector::attempt(std::uint64_t contact, std::string call_sid, std::string nurse,
                              std::uint32_t n) {
   const auto endpoint = settings_.nurse_endpoints.find(nurse);
@@ -58,7 +67,15 @@ void call_connector::attempt(std::uint64_t contact, std::string call_sid, std::s
     if (res.status >= 200 && res.status < 300) {
       log::info("call connect requested",
                 {{"contact_id", contact}, {"nurse_id", std::string_view(nurse)}});
-      return;
+      v1::Event e;
+      e.set_source("call-connector");
+      e.set_source_event_id(std::to_string(contact) + ":" + nurse + ":requested");
+      auto* c = e.mutable_call();
+      c->set_call_id(call_sid);
+      c->set_status(v1::CALL_CONNECT_REQUESTED);
+      c->set_nurse_id(nurse);
+      c->set_platform("twilio");
+      return record(std::move(e), contact);
     }
     const bool retryable = res.status == 0 || res.status == 429 || res.status >= 500;
     const std::string why = res.status == 0 ? res.error : "HTTP " + std::to_string(res.status);
@@ -91,14 +108,21 @@ void call_connector::failed(std::uint64_t contact, const std::string& call_sid,
   c->set_status(v1::CALL_CONNECT_FAILED);
   c->set_nurse_id(nurse);
   c->set_platform("twilio");
+  record(std::move(e), contact);
+}
+
+void call_connector::record(v1::Event e, std::uint64_t contact) {
+  e.mutable_actor()->set_kind(v1::Actor::SYSTEM);
+  e.mutable_actor()->set_id("call-connector");
   std::vector<v1::Event> events;
-  events.push_back(std::move(e));
+  events.push_back(e);
   if (pipeline_.submit(std::move(events), [](const auto&) {}) !=
       store::writer::submit_status::accepted) {
+    // The log is busy: keep the fact and record it shortly.
     auto t = std::make_unique<net::timer>(loop_);
-    t->arm(std::chrono::milliseconds(200), [this, contact, call_sid, nurse, why] {
+    t->arm(std::chrono::milliseconds(200), [this, e = std::move(e), contact]() mutable {
       retries_.erase(contact);
-      failed(contact, call_sid, nurse, why);
+      if (!stopped_) record(std::move(e), contact);
     });
     retries_[contact] = std::move(t);
   }

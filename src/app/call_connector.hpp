@@ -41,12 +41,16 @@ class call_connector {
 
   // The contact_assigned effect.
   void on_assigned(core::contact_id contact, const core::nurse_id& nurse);
+  // After recovery: asks again for every accepted provider call whose connect
+  // request was never recorded as accepted (the crash came in between).
+  void resume();
   void stop();
 
  private:
   void attempt(std::uint64_t contact, std::string call_sid, std::string nurse, std::uint32_t n);
   void failed(std::uint64_t contact, const std::string& call_sid, const std::string& nurse,
               const std::string& why);
+  void record(v1::Event e, std::uint64_t contact);
 
   net::io_loop& loop_;
   net::http_client& client_;

@@ -119,6 +119,7 @@ json::object contact(const core::contact& c) {
       {"from", c.from},
       {"from_withheld", c.from_withheld},
       {"call_id", c.call_id},
+      {"connect_requested", c.connect_requested},
       {"state", core::to_string(c.state)},
       {"band", core::triage_code(c.band)},
       {"band_set_by", core::to_string(c.band_set_by)},

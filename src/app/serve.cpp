@@ -230,6 +230,7 @@ int serve(const serve_options& opts) {
   });
 
   sender.resume();
+  connector.resume();
   log::info("listening", {{"host", std::string_view(listen.host)},
                           {"port", server->port()},
                           {"db", std::string_view(sc.path())},

@@ -59,6 +59,8 @@ core::call_status to_core(v1::CallStatus s) {
       return core::call_status::digits;
     case v1::CALL_CONNECT_FAILED:
       return core::call_status::connect_failed;
+    case v1::CALL_CONNECT_REQUESTED:
+      return core::call_status::connect_requested;
     case v1::CALL_STATUS_UNSPECIFIED:
     case v1::CallStatus_INT_MIN_SENTINEL_DO_NOT_USE_:
     case v1::CallStatus_INT_MAX_SENTINEL_DO_NOT_USE_:

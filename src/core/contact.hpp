@@ -94,6 +94,8 @@ struct contact {
   std::string call_id;
   // Who connects the call ("twilio": crisisline asks the provider; empty: the PBX).
   std::string call_platform;
+  // The provider accepted the request to connect this call to its nurse.
+  bool connect_requested = false;
   timestamp created{};
   // The place in the queue (see urgency_queue.hpp). A callback after an
   // abandoned call keeps the arrival of the call.

@@ -247,6 +247,12 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
       if (existing->state == contact_state::active) close(*existing);
       return;
     }
+    case call_status::connect_requested:
+      if (existing && existing->state == contact_state::active && existing->nurse &&
+          existing->nurse->value() == ev.nurse_id) {
+        existing->connect_requested = true;
+      }
+      return;
     case call_status::connect_failed: {
       if (!existing || existing->state != contact_state::active || !existing->nurse) return;
       const nurse_id who = *existing->nurse;
@@ -254,6 +260,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
       if (!ev.nurse_id.empty() && ev.nurse_id != who.value()) return;
       release(*existing, false);
       existing->nurse.reset();
+      existing->connect_requested = false;
       existing->answered_time.reset();
       existing->exit = queue_exit::none;
       existing->declines.push_back({now_, who, "did not pick up the call"});
@@ -1297,7 +1304,8 @@ std::string engine::dump() const {
   for (const auto& [id, c] : contacts_) {
     o << "contact " << id << " kind " << to_string(c.kind) << " route " << static_cast<int>(c.route)
       << " area '" << c.area << "' from '" << c.from << "' withheld " << c.from_withheld
-      << " call '" << c.call_id << "' platform '" << c.call_platform << "' created " << to_micros(c.created) << " arrival "
+      << " call '" << c.call_id << "' platform '" << c.call_platform << "' connect_requested "
+      << c.connect_requested << " created " << to_micros(c.created) << " arrival "
       << to_micros(c.arrival) << " callback_of "
       << (c.callback_of ? std::to_string(c.callback_of->value()) : "-") << " due "
       << t(c.callback_due) << " state " << to_string(c.state) << " band " << triage_code(c.band)

@@ -37,7 +37,8 @@ enum class call_status {
   abandoned,
   failed,
   digits,
-  connect_failed
+  connect_failed,
+  connect_requested
 };
 
 struct call_event {

@@ -209,3 +209,35 @@ TEST_CASE("a nurse with no call endpoint cannot be connected, so the caller goes
   CHECK(c.at("state") == "waiting");
   CHECK(provider.requests().empty());
 }
+
+TEST_CASE(
+    "a call accepted before a restart whose connect was never confirmed is connected after it, "
+    "once") {
+  fake_provider provider;
+  provider.fail_next = 1000;
+  server_fixture s(config_for(provider));
+  voice_client voice(s);
+  REQUIRE(voice.incoming("CA0005").status == 200);
+  const auto id = first_in_queue(s).at("contact_id").as_int64();
+  ingest(s, "c1", "nurse.ana", {{"signOn", json::object{}}});
+  ingest(s, "c2", "nurse.ana", {{"accept", {{"contactId", std::to_string(id)}}}});
+  REQUIRE(provider.wait_for(1));  // the provider is failing: nothing confirmed yet
+  REQUIRE(s.stop().clean());
+  provider.fail_next = 0;
+  const auto before = provider.requests().size();
+  s.start();
+  REQUIRE(provider.wait_for(before + 1));
+  CHECK(provider.requests().back().target ==
+        std::string("/2010-04-01/Accounts/") + account + "/Calls/CA0005.json");
+  json::object c;
+  for (int i = 0; i < 100; ++i) {
+    c = get(s, "/v1/contacts/" + std::to_string(id));
+    if (c.at("connect_requested").as_bool()) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(c.at("connect_requested").as_bool());
+  CHECK(c.at("state") == "active");
+  REQUIRE(s.restart().clean());
+  std::this_thread::sleep_for(300ms);  // room for a wrongful second request to show
+  CHECK(provider.requests().size() == before + 1);
+}

@@ -100,7 +100,9 @@ void tls_client::connect_and_handshake(std::uint16_t port, const tls_client_opti
   if (SSL_connect(ssl_) != 1) throw tls_error(reasons("TLS handshake"));
 }
 
-tls_client::~tls_client() { release(); }
+tls_client::~tls_client() {
+  release();
+}
 
 void tls_client::release() {
   if (ssl_) SSL_free(ssl_);
