@@ -78,6 +78,20 @@ int serve(const serve_options& opts) {
     auth.add(t.name(), token);
   }
 
+  // Every configuration check before the database is opened (or created).
+  auto clinical = codec::clinical_settings(config);
+  if (auto* err = std::get_if<codec::config_error>(&clinical)) {
+    log::error("invalid configuration", {{"error", std::string_view(err->describe())}});
+    return exit_bad_config;
+  }
+  std::unique_ptr<area_routing> routing;
+  try {
+    routing = std::make_unique<area_routing>(config);
+  } catch (const std::invalid_argument& e) {
+    log::error("invalid configuration", {{"error", std::string_view(e.what())}});
+    return exit_bad_config;
+  }
+
   net::io_loop loop;
   const auto& sc = config.store();
   std::unique_ptr<store::writer> writer;
@@ -99,20 +113,8 @@ int serve(const serve_options& opts) {
     return exit_commit_failed;
   }
 
-  auto clinical = codec::clinical_settings(config);
-  if (auto* err = std::get_if<codec::config_error>(&clinical)) {
-    log::error("invalid configuration", {{"error", std::string_view(err->describe())}});
-    return exit_bad_config;
-  }
   core::engine engine(std::get<core::settings>(std::move(clinical)));
   event_pipeline pipeline(loop, *writer, engine, wall_clock);
-  std::unique_ptr<area_routing> routing;
-  try {
-    routing = std::make_unique<area_routing>(config);
-  } catch (const std::invalid_argument& e) {
-    log::error("invalid configuration", {{"error", std::string_view(e.what())}});
-    return exit_bad_config;
-  }
   const auto& tw = config.twilio();
   const twilio_settings twilio{
       .public_base_url = config.server().public_base_url(),

@@ -259,3 +259,20 @@ TEST_CASE("an invalid configuration stops start-up with the position of the prob
   CHECK(st->code == 2);
   CHECK(p.log().find("bad.textproto:2:") != std::string::npos);
 }
+
+TEST_CASE("a clinical configuration error stops start-up before the database is touched") {
+  temp_dir dir;
+  write_file(dir / "bad.textproto", "queue { danger_band: \"Z\" }\n");
+  auto p = server_process::spawn(
+      server_options{.binary = CRISISLINE_BINARY,
+                     .args = {"serve", "--config", (dir / "bad.textproto").string(), "--db",
+                              (dir / "x.db").string()},
+                     .log_file = dir / "log"});
+  std::optional<exit_status> st;
+  for (int i = 0; i < 500 && !(st = p.try_wait()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(st.has_value());
+  CHECK(st->code == 2);
+  CHECK(p.log().find("danger_band") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "x.db"));
+}
