@@ -309,6 +309,11 @@ void dispatch_board::record_unit(const unit& u, std::optional<incident_id> inc, 
 void dispatch_board::move(incident& inc, incident_state to, const std::string& note, context& ctx) {
   const auto from = inc.state;
   inc.state = to;
+  record_transition(inc, from, to, note, ctx);
+}
+
+void dispatch_board::record_transition(incident& inc, incident_state from, incident_state to,
+                                       const std::string& note, context& ctx) {
   inc.history.push_back(
       {.from = from, .to = to, .at = ctx.now, .by = ctx.by.role, .by_id = ctx.by.id, .note = note});
   ctx.out.emplace_back(incident_status_record{.incident = inc.id,
@@ -532,19 +537,7 @@ result dispatch_board::handle(const raise_incident& c, context& ctx) {
   ctx.out.emplace_back(incident_raised{.incident = id, .contact = c.contact, .reopened_from = {}});
   std::string how = "raised";
   if (c.police) how += "; police requested: " + std::string{reason_name(c.police->reason)};
-  stored.history.push_back({.from = incident_state::raised,
-                            .to = incident_state::raised,
-                            .at = ctx.now,
-                            .by = ctx.by.role,
-                            .by_id = ctx.by.id,
-                            .note = how});
-  ctx.out.emplace_back(incident_status_record{.incident = id,
-                                              .from = incident_state::raised,
-                                              .to = incident_state::raised,
-                                              .at = ctx.now,
-                                              .by = ctx.by.role,
-                                              .by_id = ctx.by.id,
-                                              .note = how});
+  record_transition(stored, incident_state::raised, incident_state::raised, how, ctx);
   if (c.monitor_only) {
     move(stored, incident_state::monitored, "monitor only", ctx);
   } else {
@@ -1053,19 +1046,7 @@ result dispatch_board::handle(const reopen& c, context& ctx) {
   ctx.out.emplace_back(incident_raised{.incident = id,
                                        .contact = c.contact.value_or(stored.contacts.front()),
                                        .reopened_from = old_id});
-  stored.history.push_back({.from = incident_state::raised,
-                            .to = incident_state::raised,
-                            .at = ctx.now,
-                            .by = ctx.by.role,
-                            .by_id = ctx.by.id,
-                            .note = how});
-  ctx.out.emplace_back(incident_status_record{.incident = id,
-                                              .from = incident_state::raised,
-                                              .to = incident_state::raised,
-                                              .at = ctx.now,
-                                              .by = ctx.by.role,
-                                              .by_id = ctx.by.id,
-                                              .note = how});
+  record_transition(stored, incident_state::raised, incident_state::raised, how, ctx);
   tell_nurses(stored, {}, incident_label(old_id) + " reopened as " + incident_label(id),
               std::nullopt, ctx);
   classify_waiting(stored, ctx);

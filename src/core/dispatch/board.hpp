@@ -102,6 +102,10 @@ class dispatch_board {
   void release(incident& inc, assignment& a, unit& u, unit_state idle_state, bool advance,
                context& ctx);
   void move(incident& inc, incident_state to, const std::string& note, context& ctx);
+  // Records a state change (or the raising, raised -> raised) in the
+  // incident's history and as an effect.
+  void record_transition(incident& inc, incident_state from, incident_state to,
+                         const std::string& note, context& ctx);
   // Puts an incident that may proceed with a unit in new or queued.
   void classify_waiting(incident& inc, context& ctx);
   void tell_nurses(const incident& inc, const unit_id& u, std::string text,

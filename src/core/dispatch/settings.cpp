@@ -1,5 +1,7 @@
 #include "core/dispatch/settings.hpp"
 
+#include "core/triage.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -53,25 +55,8 @@ category_targets default_category_targets() {
 }
 
 std::optional<std::size_t> category_index(triage_category c) {
-  switch (c) {
-    case triage_category::unspecified:
-      return std::nullopt;
-    case triage_category::a:
-      return 0;
-    case triage_category::b:
-      return 1;
-    case triage_category::c:
-      return 2;
-    case triage_category::d:
-      return 3;
-    case triage_category::e:
-      return 4;
-    case triage_category::f:
-      return 5;
-    case triage_category::g:
-      return 6;
-  }
-  return std::nullopt;
+  if (c == triage_category::unspecified) return std::nullopt;
+  return band_index(c);
 }
 
 std::string_view category_code(triage_category c) {
