@@ -15,6 +15,19 @@ constexpr const char* usage = R"(usage:
   crisisline explain contact ID --db PATH [--format text|json] [--config FILE]
 )";
 
+// Parses `args` against `desc` and checks required options. False when --help
+// was asked for (and printed): the command has nothing more to do.
+bool parse_args(const std::vector<std::string>& args, const po::options_description& desc,
+                po::variables_map& vm) {
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << usage << desc;
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
 int run_serve(const std::vector<std::string>& args) {
   po::options_description desc("serve");
   desc.add_options()("help,h", "show help")(
@@ -23,11 +36,7 @@ int run_serve(const std::vector<std::string>& args) {
       "listen", po::value<std::string>(), "HOST:PORT to listen on (overrides the configuration)")(
       "db", po::value<std::string>(), "SQLite database file (overrides the configuration)");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << usage << desc;
-    return 0;
-  }
+  if (!parse_args(args, desc, vm)) return 0;
   crisisline::app::serve_options o;
   if (vm.count("config")) o.config_path = vm["config"].as<std::string>();
   if (vm.count("listen")) o.listen = vm["listen"].as<std::string>();
@@ -45,15 +54,7 @@ int run_export(const std::vector<std::string>& args) {
                                             "SQLite database file")(
       "since", po::value<std::uint64_t>()->default_value(0), "only events with seq > SEQ");
   po::variables_map vm;
-  po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
-                .options(desc)
-                .run(),
-            vm);
-  if (vm.count("help")) {
-    std::cout << usage << desc;
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_args({args.begin() + 1, args.end()}, desc, vm)) return 0;
   return crisisline::app::export_events(vm["db"].as<std::string>(),
                                         vm["since"].as<std::uint64_t>());
 }
@@ -69,12 +70,7 @@ int run_report(const std::vector<std::string>& args) {
       "format", po::value<std::string>()->default_value("text"), "text, csv or json")(
       "config", po::value<std::string>(), "configuration the server runs with (default: embedded)");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << usage << desc;
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_args(args, desc, vm)) return 0;
   crisisline::app::report_options o;
   o.db_path = vm["db"].as<std::string>();
   o.format = vm["format"].as<std::string>();
@@ -111,15 +107,7 @@ int run_explain(const std::vector<std::string>& args) {
       "format", po::value<std::string>()->default_value("text"), "text or json")(
       "config", po::value<std::string>(), "configuration the server runs with (default: embedded)");
   po::variables_map vm;
-  po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 2, args.end()))
-                .options(desc)
-                .run(),
-            vm);
-  if (vm.count("help")) {
-    std::cout << usage << desc;
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_args({args.begin() + 2, args.end()}, desc, vm)) return 0;
   crisisline::app::explain_options o;
   o.db_path = vm["db"].as<std::string>();
   o.format = vm["format"].as<std::string>();

@@ -335,7 +335,7 @@ void dispatch_board::classify_waiting(incident& inc, context& ctx) {
   if (rec.eligible.empty()) {
     move(inc, incident_state::queued, "no suitable unit free", ctx);
     notify(notice_kind::incident_queued, inc.id, {},
-           incident_label(inc.id) + " (category " + std::string{category_code(inc.category)} +
+           incident_label(inc.id) + " (category " + std::string{triage_code(inc.category)} +
                ") needs a unit and none is suitable now",
            ctx);
     tell_nurses(inc, {}, "No suitable unit is free: the incident is queued and dispatch is alerted",
@@ -354,7 +354,7 @@ void dispatch_board::offer_to_queued(const unit& u, std::optional<incident_id> e
     if (!exclusion_reasons(u, inc, settings_, ctx.now).empty()) continue;
     notify(notice_kind::unit_free_for_queued, id, u.config.id,
            u.config.call_sign + " is free and suits queued " + incident_label(id) + " (category " +
-               std::string{category_code(inc.category)} + ")",
+               std::string{triage_code(inc.category)} + ")",
            ctx);
   }
 }
@@ -608,7 +608,7 @@ result dispatch_board::handle(const queue_incident& c, context& ctx) {
   }
   move(*inc, incident_state::queued, c.note, ctx);
   notify(notice_kind::incident_queued, inc->id, {},
-         incident_label(inc->id) + " (category " + std::string{category_code(inc->category)} +
+         incident_label(inc->id) + " (category " + std::string{triage_code(inc->category)} +
              ") needs a unit and none is suitable now",
          ctx);
   return result::accept({});
@@ -975,7 +975,7 @@ result dispatch_board::handle(const stand_down& c, context& ctx) {
       !inc->any_reached_scene()) {
     move(*inc, incident_state::queued, "no unit after " + name + " was " + why, ctx);
     notify(notice_kind::incident_needs_unit, inc->id, u->config.id,
-           incident_label(inc->id) + " (category " + std::string{category_code(inc->category)} +
+           incident_label(inc->id) + " (category " + std::string{triage_code(inc->category)} +
                ") has no unit after " + name + " was " + why,
            ctx);
   }
@@ -1161,7 +1161,7 @@ effect_list dispatch_board::tick(timestamp now) {
       const auto waited = now - a->steps.front().at.value_or(now);
       notify(notice_kind::ack_timeout, id, uid,
              u.config.call_sign + " has not acknowledged " + incident_label(id) + " (category " +
-                 std::string{category_code(inc.category)} + ") " + describe_duration(waited) +
+                 std::string{triage_code(inc.category)} + ") " + describe_duration(waited) +
                  " after it was assigned (" + std::string{state_name(a->stage)} +
                  "): re-alert, confirm by radio, or re-dispatch",
              ctx);
@@ -1185,7 +1185,7 @@ effect_list dispatch_board::tick(timestamp now) {
     const auto pct = settings_.escalation_percent[level - 1];
     const auto target = *settings_.targets[*category_index(inc.category)];
     notify(notice_kind::escalation, id, {},
-           incident_label(id) + " (category " + std::string{category_code(inc.category)} +
+           incident_label(id) + " (category " + std::string{triage_code(inc.category)} +
                ", target " + describe_duration(target) + ") has waited " +
                describe_duration(now - inc.raised_at) + " without a unit: " +
                (pct >= 100 ? "target breached (" + std::to_string(pct) + "%)"
@@ -1233,7 +1233,7 @@ std::string dispatch_board::dump() const {
     std::string skills;
     for (const auto& s : inc.required_skills) skills += s + ",";
     put(out, "skills", skills);
-    put(out, "category", category_code(inc.category));
+    put(out, "category", triage_code(inc.category));
     if (inc.police)
       put(out, "police", std::string{reason_name(inc.police->reason)} + ":" + inc.police->detail);
     put(out, "note", inc.note);

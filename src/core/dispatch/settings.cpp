@@ -59,28 +59,6 @@ std::optional<std::size_t> category_index(triage_category c) {
   return band_index(c);
 }
 
-std::string_view category_code(triage_category c) {
-  switch (c) {
-    case triage_category::unspecified:
-      return "?";
-    case triage_category::a:
-      return "A";
-    case triage_category::b:
-      return "B";
-    case triage_category::c:
-      return "C";
-    case triage_category::d:
-      return "D";
-    case triage_category::e:
-      return "E";
-    case triage_category::f:
-      return "F";
-    case triage_category::g:
-      return "G";
-  }
-  return "?";
-}
-
 std::vector<std::string> validate(const dispatch_settings& s) {
   std::vector<std::string> out;
   const std::set<std::string> known(s.known_skills.begin(), s.known_skills.end());

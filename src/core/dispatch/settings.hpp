@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/triage.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -66,8 +68,6 @@ using category_targets = std::array<std::optional<duration>, 7>;
 
 // Index of a real category in category_targets (A = 0). nullopt for unspecified.
 [[nodiscard]] std::optional<std::size_t> category_index(triage_category c);
-// "A".."G", or "?" for unspecified.
-[[nodiscard]] std::string_view category_code(triage_category c);
 
 struct dispatch_settings {
   std::vector<unit_config> units;
