@@ -58,6 +58,14 @@ void fill_defaults(v1::Config& c) {
   }
   if (v->queue_name().empty()) v->set_queue_name("crisisline");
   if (v->dial_timeout_seconds() == 0) v->set_dial_timeout_seconds(20);
+  auto* con = c.mutable_console();
+  if (con->max_note_bytes() == 0) con->set_max_note_bytes(8000);
+  if (con->max_reply_bytes() == 0) con->set_max_reply_bytes(1600);
+  if (con->max_reason_bytes() == 0) con->set_max_reason_bytes(2000);
+  if (con->feed_flush_ms() == 0) con->set_feed_flush_ms(50);
+  if (con->feed_replay_changes() == 0) con->set_feed_replay_changes(4096);
+  if (con->feed_max_queued_bytes() == 0) con->set_feed_max_queued_bytes(1 << 20);
+  if (con->feed_queue_rows() == 0) con->set_feed_queue_rows(200);
 }
 
 std::optional<std::string> check(const v1::Config& c) {
