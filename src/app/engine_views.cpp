@@ -1,5 +1,8 @@
 #include "app/engine_views.hpp"
 
+#include "app/report_format.hpp"
+#include "app/state_json.hpp"
+
 #include "log/log.hpp"
 
 #include <boost/json.hpp>
@@ -9,160 +12,6 @@
 namespace crisisline::app {
 namespace json = boost::json;
 namespace {
-
-std::string iso8601(core::timestamp t) {
-  std::string out;
-  log::append_utc(out, t);
-  return out;
-}
-
-double secs(core::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-json::value opt_time(const std::optional<core::timestamp>& t) {
-  return t ? json::value(iso8601(*t)) : json::value(nullptr);
-}
-
-std::string_view tier_name(core::urgency_queue::tier t) {
-  switch (t) {
-    case core::urgency_queue::tier::emergency:
-      return "emergency";
-    case core::urgency_queue::tier::overdue:
-      return "overdue";
-    case core::urgency_queue::tier::normal:
-      return "normal";
-  }
-  return "normal";
-}
-
-std::string_view route_name(core::route_of_access r) {
-  switch (r) {
-    case core::route_of_access::nhs111_option2:
-      return "nhs111_option2";
-    case core::route_of_access::local_line:
-      return "local_line";
-    case core::route_of_access::sms_keyword:
-      return "sms_keyword";
-    case core::route_of_access::professional_line:
-      return "professional_line";
-    case core::route_of_access::unspecified:
-      return "unspecified";
-  }
-  return "unspecified";
-}
-
-json::object queue_entry(const core::queue_entry_view& q) {
-  return {{"rank", q.rank},
-          {"contact_id", q.contact.value()},
-          {"band", core::triage_code(q.band)},
-          {"channel", core::to_string(q.kind)},
-          {"area", q.area},
-          {"arrived", iso8601(q.arrival)},
-          {"waited_seconds", secs(q.waited)},
-          {"time_to_breach_seconds", secs(q.time_to_breach)},
-          {"time_to_max_wait_seconds", secs(q.time_to_max_wait)},
-          {"tier", tier_name(q.tier)},
-          {"offered_to", q.offered_to ? json::value(q.offered_to->value()) : json::value(nullptr)},
-          {"callback", q.callback},
-          {"reason", q.reason}};
-}
-
-json::object nurse(const core::nurse_view& n) {
-  json::array contacts;
-  for (const auto& c : n.contacts) contacts.push_back(c.value());
-  return {{"nurse_id", n.id.value()},
-          {"status", core::to_string(n.status)},
-          {"state", core::to_string(n.state)},
-          {"skills", json::value_from(n.skills)},
-          {"areas", json::value_from(n.areas)},
-          {"calls", n.calls},
-          {"texts", n.texts},
-          {"text_capacity", n.text_capacity},
-          {"contacts", contacts},
-          {"offered_contact",
-           n.offered_contact ? json::value(n.offered_contact->value()) : json::value(nullptr)},
-          {"wrap_up_until", opt_time(n.wrap_up_until)},
-          {"free_since", iso8601(n.free_since)}};
-}
-
-json::object contact(const core::contact& c) {
-  json::array history;
-  for (const auto& t : c.triage_history) {
-    history.push_back(json::object{{"at", iso8601(t.at)},
-                                   {"from", core::triage_code(t.from)},
-                                   {"to", core::triage_code(t.to)},
-                                   {"source", core::to_string(t.source)},
-                                   {"by", t.by},
-                                   {"reason", t.reason}});
-  }
-  json::array notes;
-  for (const auto& n : c.notes)
-    notes.push_back(json::object{{"at", iso8601(n.at)}, {"by", n.by}, {"text", n.text}});
-  json::array replies;
-  for (const auto& r : c.replies) {
-    replies.push_back(json::object{{"at", iso8601(r.at)},
-                                   {"by", r.by},
-                                   {"body", r.body},
-                                   {"clinically_necessary", r.clinically_necessary}});
-  }
-  json::array declines;
-  for (const auto& d : c.declines) {
-    declines.push_back(
-        json::object{{"at", iso8601(d.at)}, {"by", d.by.value()}, {"reason", d.reason}});
-  }
-  return {
-      {"contact_id", c.id.value()},
-      {"channel", core::to_string(c.kind)},
-      {"route", route_name(c.route)},
-      {"area", c.area},
-      {"from", c.from},
-      {"from_withheld", c.from_withheld},
-      {"call_id", c.call_id},
-      {"connect_requested", c.connect_requested},
-      {"state", core::to_string(c.state)},
-      {"band", core::triage_code(c.band)},
-      {"band_set_by", core::to_string(c.band_set_by)},
-      {"nurse_triaged", c.nurse_triaged},
-      {"risk_rules", json::value_from(c.risk_rules)},
-      {"triage_history", history},
-      {"notes", notes},
-      {"replies", replies},
-      {"declines", declines},
-      {"messages_in", c.messages_in},
-      {"created", iso8601(c.created)},
-      {"arrival", iso8601(c.arrival)},
-      {"callback_of", c.callback_of ? json::value(c.callback_of->value()) : json::value(nullptr)},
-      {"callback_due", opt_time(c.callback_due)},
-      {"offered_to", c.offered_to ? json::value(c.offered_to->value()) : json::value(nullptr)},
-      {"nurse", c.nurse ? json::value(c.nurse->value()) : json::value(nullptr)},
-      {"answered", opt_time(c.answered_time)},
-      {"abandoned", opt_time(c.abandoned_time)},
-      {"closed", opt_time(c.closed_time)},
-      {"exit", core::to_string(c.exit)},
-      {"outcome_code", c.outcome_code}};
-}
-
-json::array outbound_for(const core::engine& engine, core::contact_id id) {
-  json::array out;
-  for (const auto& [oid, t] : engine.outbox().all()) {
-    if (t.contact != id) continue;
-    out.push_back(json::object{{"outbound_id", oid},
-                               {"status", core::to_string(t.status)},
-                               {"clinically_necessary", t.clinically_necessary},
-                               {"attempts", t.attempts},
-                               {"provider_message_id", t.provider_message_id},
-                               {"delivery_status", t.delivery_status},
-                               {"error", t.last_error},
-                               {"requested", iso8601(t.requested)},
-                               {"by", t.requested_by}});
-  }
-  return out;
-}
-
-net::http_response json_response(const json::value& v) {
-  return net::http_response{200, "application/json", {}, json::serialize(v)};
-}
 
 // Wraps a handler so it runs only with a valid bearer token.
 net::handler authorized(const bearer_auth& auth, net::handler h) {
@@ -199,7 +48,7 @@ void add_view_routes(net::router& r, const core::engine& engine, const bearer_au
           json::object by_band;
           std::size_t breached = 0;
           for (const auto& q : snapshot) {
-            if (entries.size() < limit) entries.push_back(queue_entry(q));
+            if (entries.size() < limit) entries.push_back(queue_entry_json(q));
             auto& n = by_band[core::triage_code(q.band)];
             n = n.is_null() ? json::value(1) : json::value(n.as_int64() + 1);
             if (q.time_to_breach.count() < 0) ++breached;
@@ -213,29 +62,9 @@ void add_view_routes(net::router& r, const core::engine& engine, const bearer_au
   r.add("GET", "/v1/nurses",
         authorized(auth, [&engine](net::http_request&&, net::responder respond) {
           json::array nurses;
-          for (const auto& n : engine.nurses()) nurses.push_back(nurse(n));
+          for (const auto& n : engine.nurses()) nurses.push_back(nurse_json(n));
           respond(json_response(json::object{{"nurses", std::move(nurses)}}));
         }));
-  r.add_prefix("GET", "/v1/contacts/",
-               authorized(auth, [&engine](net::http_request&& req, net::responder respond) {
-                 const std::string_view id_text = std::string_view(req.path).substr(13);
-                 std::uint64_t id = 0;
-                 const auto [end, ec] =
-                     std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-                 if (ec != std::errc{} || end != id_text.data() + id_text.size()) {
-                   return respond(net::http_response::error(400, "invalid_contact_id",
-                                                            "contact ids are positive integers"));
-                 }
-                 const auto* c = engine.find_contact(core::contact_id{id});
-                 if (!c) {
-                   return respond(net::http_response::error(404, "not_found",
-                                                            "no contact " + std::to_string(id)));
-                 }
-                 auto body = contact(*c);
-                 body["outbound"] = outbound_for(engine, c->id);
-                 body["opted_out"] = engine.outbox().opted_out(c->from);
-                 respond(json_response(body));
-               }));
 }
 
 }  // namespace crisisline::app

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "adapters/phone_number.hpp"
 #include "codec/event_codec.hpp"
 #include "log/log.hpp"
 
@@ -23,6 +24,7 @@ store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> event
   records.reserve(events.size());
   for (auto& e : events) {
     e.clear_seq();
+    stamp_sender_key(e);
     *e.mutable_recorded_time() = codec::to_proto_time(now);
     records.push_back(store::event_record{.recorded_at_us = core::to_micros(now),
                                           .kind = std::string(codec::payload_kind(e)),
@@ -51,6 +53,20 @@ store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> event
       });
   if (status == store::writer::submit_status::accepted) last_recorded_ = now;
   return status;
+}
+
+void event_pipeline::stamp_sender_key(v1::Event& e) const {
+  if (sender_key_secret_.empty()) return;
+  const auto key_of = [this](const std::string& from) {
+    return adapters::sender_key(sender_key_secret_, adapters::classify_sender(from))
+        .value_or(std::string{});
+  };
+  if (e.has_call()) e.mutable_call()->set_sender_key(key_of(e.call().from()));
+  if (e.has_text()) e.mutable_text()->set_sender_key(key_of(e.text().from()));
+  if (e.has_keyword_text()) {
+    auto* t = e.mutable_keyword_text()->mutable_text();
+    t->set_sender_key(key_of(t->from()));
+  }
 }
 
 core::effects event_pipeline::apply(const v1::Event& e, std::uint64_t seq) {

@@ -52,6 +52,12 @@ class event_pipeline {
   // Where effects of live events go.
   void on_effects(effects_fn fn) { effects_ = std::move(fn); }
 
+  // The secret of the keyed hash that links a person's contacts: submit()
+  // stamps every call and text with sender_key = HMAC(secret, number) before
+  // commit, so the log and the core carry the key, never need the number to
+  // link. Empty (the default) stamps nothing.
+  void set_sender_key_secret(std::string secret) { sender_key_secret_ = std::move(secret); }
+
   // Stops firing timer events (at shutdown).
   void stop_timers();
 
@@ -59,6 +65,7 @@ class event_pipeline {
 
  private:
   core::effects apply(const v1::Event& e, std::uint64_t seq);
+  void stamp_sender_key(v1::Event& e) const;
   void schedule_timer();
   void fire_timer();
 
@@ -68,6 +75,7 @@ class event_pipeline {
   effects_fn effects_;
   net::timer timer_;
   core::timestamp last_recorded_{};
+  std::string sender_key_secret_;
   bool timer_in_flight_ = false;
   bool timers_stopped_ = false;
 };
