@@ -19,10 +19,9 @@ std::string role_list(const std::vector<staff_role>& roles) {
 std::optional<net::http_response> refusal(const principal& who,
                                           const std::vector<staff_role>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), who.role) != allowed.end()) return std::nullopt;
-  return net::http_response::error(
-      403, "forbidden",
-      "this needs one of the roles " + role_list(allowed) + "; you are " +
-          std::string(role_name(who.role)));
+  return net::http_response::error(403, "forbidden",
+                                   "this needs one of the roles " + role_list(allowed) +
+                                       "; you are " + std::string(role_name(who.role)));
 }
 
 }  // namespace

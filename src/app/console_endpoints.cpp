@@ -112,8 +112,9 @@ void console_api::command(const principal& who, const net::http_request& req,
   }
   const auto key = req.header("idempotency-key");
   if (!key.empty() && !valid_idempotency_key(key)) {
-    return respond(net::http_response::error(
-        400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 128 visible ASCII characters"));
+    return respond(
+        net::http_response::error(400, "invalid_idempotency_key",
+                                  "Idempotency-Key must be 1 to 128 visible ASCII characters"));
   }
   cmd.command.set_nurse_id(nurse);
 
@@ -184,23 +185,23 @@ net::http_response console_api::contact_detail(const principal& who, std::uint64
     if (!p) continue;
     consider_plan(*p);
     if (history.size() >= settings_.max_history) continue;
-    history.push_back(json::object{{"contact_id", p->id.value()},
-                                   {"channel", core::to_string(p->kind)},
-                                   {"started", iso8601(p->created)},
-                                   {"state", core::to_string(p->state)},
-                                   {"band", core::triage_code(p->band)},
-                                   {"outcome_code", p->outcome_code},
-                                   {"nurse", p->nurse ? json::value(p->nurse->value())
-                                                      : json::value(nullptr)},
-                                   {"notes", history_notes(*p)},
-                                   {"risk_rules", json::value_from(p->risk_rules)}});
+    history.push_back(
+        json::object{{"contact_id", p->id.value()},
+                     {"channel", core::to_string(p->kind)},
+                     {"started", iso8601(p->created)},
+                     {"state", core::to_string(p->state)},
+                     {"band", core::triage_code(p->band)},
+                     {"outcome_code", p->outcome_code},
+                     {"nurse", p->nurse ? json::value(p->nurse->value()) : json::value(nullptr)},
+                     {"notes", history_notes(*p)},
+                     {"risk_rules", json::value_from(p->risk_rules)}});
   }
   consider_plan(*c);
   body["history"] = std::move(history);
   body["crisis_plan"] = plan ? json::value(json::object{{"text", plan->text},
-                                                         {"at", iso8601(plan->at)},
-                                                         {"by", plan->by},
-                                                         {"contact_id", plan_contact}})
+                                                        {"at", iso8601(plan->at)},
+                                                        {"by", plan->by},
+                                                        {"contact_id", plan_contact}})
                              : json::value(nullptr);
   return json_response(body);
 }
@@ -257,9 +258,8 @@ net::http_response console_api::supervisor() const {
         {"id", n.id.value()},
         {"status", core::to_string(n.status)},
         {"state", core::to_string(n.state)},
-        {"load", json::object{{"texts", n.texts},
-                              {"calls", n.calls},
-                              {"capacity", n.text_capacity}}},
+        {"load",
+         json::object{{"texts", n.texts}, {"calls", n.calls}, {"capacity", n.text_capacity}}},
         {"on_shift_since", iso8601(n.signed_on_at)},
         {"on_shift_seconds", std::chrono::duration<double>(now - n.signed_on_at).count()},
         {"shift_id", n.shift_id ? json::value(*n.shift_id) : json::value(nullptr)},
@@ -282,11 +282,15 @@ void add_console_routes(net::router& r, const authenticator& auth, console_api& 
                   }));
   }
   r.add("GET", "/v1/console/offers",
-        guarded(auth, clinical, [&api](const principal& who, net::http_request&&,
-                                       net::responder respond) { respond(api.offers(who)); }));
+        guarded(auth, clinical,
+                [&api](const principal& who, net::http_request&&, net::responder respond) {
+                  respond(api.offers(who));
+                }));
   r.add("GET", "/v1/console/contacts",
-        guarded(auth, clinical, [&api](const principal& who, net::http_request&&,
-                                       net::responder respond) { respond(api.my_contacts(who)); }));
+        guarded(auth, clinical,
+                [&api](const principal& who, net::http_request&&, net::responder respond) {
+                  respond(api.my_contacts(who));
+                }));
   r.add("GET", "/v1/handovers",
         guarded(auth, clinical,
                 [&api](const principal& who, net::http_request&& req, net::responder respond) {
@@ -301,7 +305,8 @@ void add_console_routes(net::router& r, const authenticator& auth, console_api& 
       "POST", std::string(handovers_prefix),
       guarded(auth, clinical,
               [&api](const principal& who, net::http_request&& req, net::responder respond) {
-                const std::string_view rest = std::string_view(req.path).substr(handovers_prefix.size());
+                const std::string_view rest =
+                    std::string_view(req.path).substr(handovers_prefix.size());
                 const auto slash = rest.find('/');
                 const auto id = parse_id(rest.substr(0, slash));
                 if (slash == std::string_view::npos || rest.substr(slash + 1) != "acknowledge") {
@@ -330,7 +335,8 @@ void add_console_routes(net::router& r, const authenticator& auth, console_api& 
       "POST", std::string(contacts_prefix),
       guarded(auth, clinical,
               [&api](const principal& who, net::http_request&& req, net::responder respond) {
-                const std::string_view rest = std::string_view(req.path).substr(contacts_prefix.size());
+                const std::string_view rest =
+                    std::string_view(req.path).substr(contacts_prefix.size());
                 const auto slash = rest.find('/');
                 const std::string_view action =
                     slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);

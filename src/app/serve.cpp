@@ -7,6 +7,8 @@
 #include "app/area_routing.hpp"
 #include "app/call_connector.hpp"
 #include "app/commands.hpp"
+#include "app/console_endpoints.hpp"
+#include "app/console_feed.hpp"
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
 #include "app/event_pipeline.hpp"
@@ -39,6 +41,32 @@ struct host_port {
   std::string host;
   std::uint16_t port = 0;
 };
+
+// Until staff accounts land, only integration tokens authenticate: they keep
+// the read access they had, and the staff console routes answer 403.
+class integration_authenticator : public authenticator {
+ public:
+  explicit integration_authenticator(const bearer_auth& tokens) : tokens_(tokens) {}
+  std::variant<principal, net::http_response> authenticate(
+      const net::http_request& req) const override {
+    if (const auto name = tokens_.check(req.header("authorization"))) {
+      return principal{.id = *name, .role = staff_role::integration, .session = {}};
+    }
+    auto r = net::http_response::error(401, "unauthorized", "a valid bearer token is required");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+
+ private:
+  const bearer_auth& tokens_;
+};
+
+std::optional<std::uint64_t> since_param(std::string_view text) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
 
 host_port split_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
@@ -115,6 +143,8 @@ int serve(const serve_options& opts) {
 
   core::engine engine(std::get<core::settings>(std::move(clinical)));
   event_pipeline pipeline(loop, *writer, engine, wall_clock);
+  pipeline.set_sender_key_secret(
+      codec::secret(config.sender_key_secret(), config.sender_key_secret_env()));
   const auto& tw = config.twilio();
   const twilio_settings twilio{
       .public_base_url = config.server().public_base_url(),
@@ -146,15 +176,20 @@ int serve(const serve_options& opts) {
     connect.nurse_endpoints[n.nurse_id()] = adapters::twiml::dial_endpoint{kind, n.address()};
   }
   call_connector connector(loop, http, pipeline, engine, std::move(connect));
-  pipeline.on_effects([&sender, &connector](std::uint64_t seq, const core::effects& effects) {
-    log_effects(seq, effects);
-    for (const auto& fx : effects) {
-      if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
-      if (const auto* a = std::get_if<core::contact_assigned>(&fx)) {
-        connector.on_assigned(a->contact, a->nurse);
-      }
-    }
-  });
+  const auto& cc = config.console();
+  net::timer feed_timer(loop);
+  std::unique_ptr<console_feed> feed;
+  pipeline.on_effects(
+      [&sender, &connector, &feed](std::uint64_t seq, const core::effects& effects) {
+        log_effects(seq, effects);
+        if (feed) feed->on_commit(seq, effects);
+        for (const auto& fx : effects) {
+          if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
+          if (const auto* a = std::get_if<core::contact_assigned>(&fx)) {
+            connector.on_assigned(a->contact, a->nurse);
+          }
+        }
+      });
   try {
     store::event_reader reader(sc.path());
     const auto r = pipeline.recover(reader);
@@ -168,6 +203,31 @@ int serve(const serve_options& opts) {
     return exit_commit_failed;
   }
 
+  // After recovery: the feed starts from the recovered state.
+  feed = std::make_unique<console_feed>(
+      engine,
+      feed_settings{.flush_interval = std::chrono::milliseconds(cc.feed_flush_ms()),
+                    .replay_changes = cc.feed_replay_changes(),
+                    .queue_rows = cc.feed_queue_rows()},
+      wall_clock, [&feed_timer](std::chrono::milliseconds after, std::function<void()> fn) {
+        feed_timer.arm(after, std::move(fn));
+      });
+  integration_authenticator staff_auth(auth);
+  console_api console(pipeline, engine,
+                      console_settings{.limits = {.max_note_bytes = cc.max_note_bytes(),
+                                                  .max_reply_bytes = cc.max_reply_bytes(),
+                                                  .max_reason_bytes = cc.max_reason_bytes()},
+                                       .retry_after_seconds = sc.retry_after_seconds()},
+                      wall_clock,
+                      [](const principal& who, std::string_view action, std::uint64_t contact,
+                         std::string_view outcome) {
+                        log::info("contact record", {{"user", std::string_view(who.id)},
+                                                     {"role", role_name(who.role)},
+                                                     {"action", action},
+                                                     {"contact_id", contact},
+                                                     {"outcome", outcome}});
+                      });
+
   bool draining = false;
   std::unique_ptr<net::http_server> server;
   net::router routes;
@@ -179,6 +239,25 @@ int serve(const serve_options& opts) {
     ingest(std::move(req), std::move(respond));
   });
   add_view_routes(routes, engine, auth, wall_clock);
+  add_console_routes(routes, staff_auth, console);
+  routes.add_websocket(
+      "/v1/console/feed",
+      guarded_ws(staff_auth, {staff_role::nurse, staff_role::supervisor, staff_role::admin},
+                 [&feed](const principal& who, const net::http_request& req) -> net::ws_decision {
+                   std::optional<std::uint64_t> since;
+                   if (const auto text = req.query_param("since"); !text.empty()) {
+                     since = since_param(text);
+                     if (!since) {
+                       return net::http_response::error(400, "invalid_since",
+                                                        "since must be a frame's seq");
+                     }
+                   }
+                   return net::ws_accept{
+                       .subprotocol = {},
+                       .on_open = [&feed, who, since](std::shared_ptr<net::ws_connection> conn) {
+                         return feed->subscribe(std::move(conn), who, since);
+                       }};
+                 }));
   add_report_routes(routes, engine, auth, wall_clock);
   add_voice_routes(routes, pipeline, engine, *routing, twilio,
                    voice_settings{.hold_message = config.voice().hold_message(),
@@ -208,7 +287,8 @@ int serve(const serve_options& opts) {
             .tls = {.certificate_file = s.tls_certificate_file(),
                     .private_key_file = s.tls_private_key_file(),
                     .min_version = s.tls_min_version() == "1.3" ? net::tls_version::v1_3
-                                                                : net::tls_version::v1_2}},
+                                                                : net::tls_version::v1_2},
+            .websocket = {.max_queued_bytes = cc.feed_max_queued_bytes()}},
         routes);
   } catch (const std::exception& e) {
     log::error("cannot serve",

@@ -8,7 +8,6 @@ namespace crisisline::app {
 namespace json = boost::json;
 namespace {
 
-
 double secs(core::duration d) {
   return std::chrono::duration<double>(d).count();
 }
@@ -161,7 +160,6 @@ net::http_response json_response(const json::value& v, int status) {
   return net::http_response{status, "application/json", {}, json::serialize(v)};
 }
 
-
 }  // namespace crisisline::app
 
 namespace crisisline::app {
@@ -199,20 +197,21 @@ json::array offers_json(const core::engine& engine, const core::nurse_id& nurse,
   const core::contact* c = engine.find_contact(*n->offered_contact);
   if (!c) return out;
   const auto expires = c->offer_expires.value_or(now);
-  std::string summary = std::string(core::to_string(c->kind)) + ", band " +
-                        std::string(core::triage_code(c->band));
+  std::string summary =
+      std::string(core::to_string(c->kind)) + ", band " + std::string(core::triage_code(c->band));
   if (!c->area.empty()) summary += ", area " + c->area;
   if (!c->risk_rules.empty()) summary += ", risk signals: " + std::to_string(c->risk_rules.size());
   if (c->kind == core::channel::text) {
     summary += ", " + std::to_string(c->messages_in) + " text(s)";
   }
-  out.push_back(json::object{{"contact_id", c->id.value()},
-                             {"channel", core::to_string(c->kind)},
-                             {"band", core::triage_code(c->band)},
-                             {"area", c->area},
-                             {"waited_seconds", secs(std::max(now, c->arrival) - c->arrival)},
-                             {"expires_in_seconds", secs(std::max(core::duration::zero(), expires - now))},
-                             {"summary", summary}});
+  out.push_back(
+      json::object{{"contact_id", c->id.value()},
+                   {"channel", core::to_string(c->kind)},
+                   {"band", core::triage_code(c->band)},
+                   {"area", c->area},
+                   {"waited_seconds", secs(std::max(now, c->arrival) - c->arrival)},
+                   {"expires_in_seconds", secs(std::max(core::duration::zero(), expires - now))},
+                   {"summary", summary}});
   return out;
 }
 

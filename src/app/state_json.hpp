@@ -29,8 +29,8 @@ namespace crisisline::app {
 [[nodiscard]] boost::json::object console_contact_json(const core::contact& c);
 // What is on offer to `nurse`: [{"contact_id","channel","band","area",
 // "waited_seconds","expires_in_seconds","summary"}].
-[[nodiscard]] boost::json::array offers_json(const core::engine& engine, const core::nurse_id& nurse,
-                                             core::timestamp now);
+[[nodiscard]] boost::json::array offers_json(const core::engine& engine,
+                                             const core::nurse_id& nurse, core::timestamp now);
 // The contacts with `nurse`, short form.
 [[nodiscard]] boost::json::array my_contacts_json(const core::engine& engine,
                                                   const core::nurse_id& nurse);
