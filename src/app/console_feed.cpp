@@ -191,7 +191,8 @@ net::ws_callbacks console_feed::subscribe(std::shared_ptr<net::ws_connection> co
   } else {
     send(*s, snapshot(*s));
   }
-  subscribers_.push_back(s);
+  // Too big a first frame for the socket closes it at once: nothing to keep.
+  if (s->conn->is_open()) subscribers_.push_back(s);
   std::weak_ptr<subscriber> weak = s;
   return net::ws_callbacks{.on_message =
                                [](std::string, bool) {
@@ -207,7 +208,10 @@ net::ws_callbacks console_feed::subscribe(std::shared_ptr<net::ws_connection> co
 
 void console_feed::flush() {
   flush_scheduled_ = false;
-  for (auto& s : subscribers_) {
+  // A send may close a slow console, whose on_close leaves subscribers_:
+  // walk a copy that keeps each alive.
+  const auto all = subscribers_;
+  for (const auto& s : all) {
     if (!s->due.empty() && s->conn->is_open()) send(*s, update(*s));
   }
 }
