@@ -6,6 +6,7 @@
 #include <random>
 
 #include "app/report_format.hpp"
+#include "app/staff_actor.hpp"
 #include "app/state_json.hpp"
 #include "app/submit_refused.hpp"
 
@@ -121,11 +122,7 @@ void console_api::command(const principal& who, const net::http_request& req,
   v1::Event e;
   e.set_source("console:" + who.id);
   e.set_source_event_id(key.empty() ? random_key() : std::string(key));
-  auto* actor = e.mutable_actor();
-  actor->set_kind(v1::Actor::STAFF);
-  actor->set_id(who.id);
-  actor->set_role(std::string(role_name(who.role)));
-  actor->set_session(who.session);
+  *e.mutable_actor() = to_actor(who);
   *e.mutable_console() = std::move(cmd.command);
 
   const bool on_contact = is_contact_action(action);

@@ -16,6 +16,7 @@
 #include "app/ops_endpoints.hpp"
 #include "app/outbox_sender.hpp"
 #include "app/report_endpoints.hpp"
+#include "app/session_auth.hpp"
 #include "app/sms_webhook.hpp"
 #include "app/voice_webhook.hpp"
 #include "codec/clinical_settings.hpp"
@@ -40,25 +41,6 @@ core::timestamp wall_clock() {
 struct host_port {
   std::string host;
   std::uint16_t port = 0;
-};
-
-// Until staff accounts land, only integration tokens authenticate: they keep
-// the read access they had, and the staff console routes answer 403.
-class integration_authenticator : public authenticator {
- public:
-  explicit integration_authenticator(const bearer_auth& tokens) : tokens_(tokens) {}
-  std::variant<principal, net::http_response> authenticate(
-      const net::http_request& req) const override {
-    if (const auto name = tokens_.check(req.header("authorization"))) {
-      return principal{.id = *name, .role = staff_role::integration, .session = {}};
-    }
-    auto r = net::http_response::error(401, "unauthorized", "a valid bearer token is required");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return r;
-  }
-
- private:
-  const bearer_auth& tokens_;
 };
 
 std::optional<std::uint64_t> since_param(std::string_view text) {
@@ -203,6 +185,25 @@ int serve(const serve_options& opts) {
     return exit_commit_failed;
   }
 
+  std::unique_ptr<session_auth> access;
+  try {
+    access = std::make_unique<session_auth>(
+        loop, sc.path(), auth,
+        session_settings{
+            .ttl = std::chrono::seconds(cc.session_ttl_seconds()),
+            .throttle = {.max_failures_per_user = cc.login_max_failures_per_user(),
+                         .max_failures_per_address = cc.login_max_failures_per_address(),
+                         .window = std::chrono::seconds(cc.login_failure_window_seconds()),
+                         .lockout = std::chrono::seconds(cc.login_lockout_seconds()),
+                         .max_entries = cc.max_throttle_entries()},
+            .max_pending_logins = cc.max_pending_logins(),
+            .refresh_interval = std::chrono::milliseconds(cc.session_refresh_ms())},
+        wall_clock);
+  } catch (const std::exception& e) {
+    log::error("cannot read staff sessions", {{"error", std::string_view(e.what())}});
+    return exit_commit_failed;
+  }
+
   // After recovery: the feed starts from the recovered state.
   feed = std::make_unique<console_feed>(
       engine,
@@ -212,7 +213,6 @@ int serve(const serve_options& opts) {
       wall_clock, [&feed_timer](std::chrono::milliseconds after, std::function<void()> fn) {
         feed_timer.arm(after, std::move(fn));
       });
-  integration_authenticator staff_auth(auth);
   console_api console(pipeline, engine,
                       console_settings{.limits = {.max_note_bytes = cc.max_note_bytes(),
                                                   .max_reply_bytes = cc.max_reply_bytes(),
@@ -232,17 +232,29 @@ int serve(const serve_options& opts) {
   std::unique_ptr<net::http_server> server;
   net::router routes;
   ingest_handler ingest(
-      pipeline, auth,
-      ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
-                    .retry_after_seconds = sc.retry_after_seconds()});
-  routes.add("POST", "/v1/events", [&ingest](net::http_request&& req, net::responder respond) {
-    ingest(std::move(req), std::move(respond));
-  });
-  add_view_routes(routes, engine, auth, wall_clock);
-  add_console_routes(routes, staff_auth, console);
+      pipeline, ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
+                              .retry_after_seconds = sc.retry_after_seconds()});
+  // The role rule of every route (README "Role x route matrix"). Public:
+  // healthz, readyz, metrics (aggregate counters only), login and the signed
+  // provider webhooks.
+  using enum staff_role;
+  const std::vector<staff_role> live_state_roles = {nurse, supervisor, admin, integration};
+  access->add_routes(routes);
+  routes.add(
+      "POST", "/v1/events",
+      guarded(*access, {integration, admin},
+              [&ingest](const principal& who, net::http_request&& req, net::responder respond) {
+                ingest(who, std::move(req), std::move(respond));
+              }));
+  routes.add("GET", "/v1/queue",
+             guarded(*access, live_state_roles, queue_view(engine, wall_clock)));
+  routes.add("GET", "/v1/nurses", guarded(*access, live_state_roles, nurses_view(engine)));
+  // The console API (README "Console API") and its live feed; each route's
+  // roles are in add_console_routes.
+  add_console_routes(routes, *access, console);
   routes.add_websocket(
       "/v1/console/feed",
-      guarded_ws(staff_auth, {staff_role::nurse, staff_role::supervisor, staff_role::admin},
+      guarded_ws(*access, {nurse, supervisor, admin},
                  [&feed](const principal& who, const net::http_request& req) -> net::ws_decision {
                    std::optional<std::uint64_t> since;
                    if (const auto text = req.query_param("since"); !text.empty()) {
@@ -258,7 +270,8 @@ int serve(const serve_options& opts) {
                          return feed->subscribe(std::move(conn), who, since);
                        }};
                  }));
-  add_report_routes(routes, engine, auth, wall_clock);
+  routes.add("GET", "/v1/reports/kpi",
+             guarded(*access, {supervisor, admin}, kpi_report(engine, wall_clock)));
   add_voice_routes(routes, pipeline, engine, *routing, twilio,
                    voice_settings{.hold_message = config.voice().hold_message(),
                                   .danger_prompt = config.voice().danger_prompt(),
@@ -301,6 +314,7 @@ int serve(const serve_options& opts) {
     draining = true;
     server->stop_accepting();
     pipeline.stop_timers();
+    access->stop();
     sender.stop();
     connector.stop();
     // Commits everything already accepted; its completions are queued on
@@ -311,6 +325,7 @@ int serve(const serve_options& opts) {
     loop.stop_signals();
   });
 
+  access->start();
   sender.resume();
   connector.resume();
   log::info("listening", {{"host", std::string_view(listen.host)},
