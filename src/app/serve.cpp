@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "app/console_endpoints.hpp"
 #include "app/console_feed.hpp"
+#include "app/state_json.hpp"
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
 #include "app/event_pipeline.hpp"
@@ -239,6 +240,12 @@ int serve(const serve_options& opts) {
   // provider webhooks.
   using enum staff_role;
   const std::vector<staff_role> live_state_roles = {nurse, supervisor, admin, integration};
+  access->on_me([&engine](const principal& who, boost::json::object& me) {
+    const auto n = engine.find_nurse(core::nurse_id{who.id});
+    me["on_shift"] = n && n->shift_id.has_value();
+    me["shift_id"] = n && n->shift_id ? boost::json::value(*n->shift_id) : nullptr;
+    me["nurse"] = n ? boost::json::value(nurse_json(*n)) : nullptr;
+  });
   access->add_routes(routes);
   routes.add(
       "POST", "/v1/events",

@@ -145,11 +145,13 @@ void session_auth::add_routes(net::router& r) {
                       expires = json::value(iso8601(s.expires_at));
                     }
                   }
-                  respond(json_body(200, json::object{{"id", who.id},
-                                                      {"role", role_name(who.role)},
-                                                      {"display_name", who.display_name},
-                                                      {"session", who.session},
-                                                      {"expires_at", expires}}));
+                  json::object me{{"id", who.id},
+                                  {"role", role_name(who.role)},
+                                  {"display_name", who.display_name},
+                                  {"session", who.session},
+                                  {"expires_at", expires}};
+                  if (me_fields_) me_fields_(who, me);
+                  respond(json_body(200, me));
                 }));
 }
 

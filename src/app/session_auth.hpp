@@ -12,6 +12,8 @@
 #include "app/blocking_worker.hpp"
 #include "app/login_throttle.hpp"
 #include "core/time.hpp"
+
+#include <boost/json/object.hpp>
 #include "net/io_loop.hpp"
 #include "net/router.hpp"
 #include "store/database.hpp"
@@ -60,6 +62,10 @@ class session_auth final : public authenticator {
       const net::http_request& req) const override;
 
   void add_routes(net::router& r);
+  // Adds fields to GET /v1/me (the console's shift and nurse state).
+  void on_me(std::function<void(const principal& who, boost::json::object& me)> fn) {
+    me_fields_ = std::move(fn);
+  }
   // Starts the periodic refresh.
   void start();
   // Stops the refresh and the worker (finishing queued jobs). Idempotent.
@@ -91,6 +97,7 @@ class session_auth final : public authenticator {
   cache sessions_;
   net::timer refresh_timer_;
   bool refresh_in_flight_ = false;
+  std::function<void(const principal&, boost::json::object&)> me_fields_;
   bool stopped_ = false;
   // Last: joins before the members its jobs use are destroyed.
   blocking_worker worker_;

@@ -67,6 +67,12 @@ TEST_CASE("a nurse's first shift over the console API, from sign-on to handover"
   const auto shift = seq_of(start);
   CHECK(json_of(start).at("shift_id").to_number<std::uint64_t>() == shift);
 
+  const auto me = r.get("/v1/me", r.nurse);
+  CHECK(me.at("on_shift") == true);
+  CHECK(me.at("shift_id").to_number<std::uint64_t>() == shift);
+  CHECK(me.at("nurse").at("status") == "available");
+  CHECK(r.get("/v1/me", r.sup).at("nurse").is_null());
+
   r.text("SM1", "+447700900123", "I can't cope tonight");
   const auto offers = r.get("/v1/console/offers", r.nurse).at("offers").as_array();
   REQUIRE(offers.size() == 1);
