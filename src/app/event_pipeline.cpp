@@ -55,8 +55,8 @@ store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> event
   return status;
 }
 
+// Always overwritten, so a client can never link contacts by sending a key.
 void event_pipeline::stamp_sender_key(v1::Event& e) const {
-  if (sender_key_secret_.empty()) return;
   const auto key_of = [this](const std::string& from) {
     return adapters::sender_key(sender_key_secret_, adapters::classify_sender(from))
         .value_or(std::string{});

@@ -55,7 +55,7 @@ class event_pipeline {
   // The secret of the keyed hash that links a person's contacts: submit()
   // stamps every call and text with sender_key = HMAC(secret, number) before
   // commit, so the log and the core carry the key, never need the number to
-  // link. Empty (the default) stamps nothing.
+  // link. Empty (the default) stamps an empty key: nothing is linked.
   void set_sender_key_secret(std::string secret) { sender_key_secret_ = std::move(secret); }
 
   // Stops firing timer events (at shutdown).
