@@ -9,6 +9,8 @@
 #include "app/staff_actor.hpp"
 #include "app/state_json.hpp"
 #include "app/submit_refused.hpp"
+#include "codec/console_action.hpp"
+#include "log/log.hpp"
 
 namespace crisisline::app {
 namespace json = boost::json;
@@ -49,54 +51,16 @@ std::string_view rejection(const core::effects& fx) {
   return {};
 }
 
-json::array history_notes(const core::contact& c) {
-  json::array notes;
-  for (const auto& n : c.notes) {
-    notes.push_back(
-        json::object{{"at", iso8601(n.at)}, {"by", n.by}, {"kind", n.kind}, {"text", n.text}});
-  }
-  return notes;
-}
-
-json::array messages_of(const core::engine& engine, const core::contact& c) {
-  struct line {
-    core::timestamp at;
-    json::object body;
-  };
-  std::vector<line> lines;
-  for (const auto& m : c.inbound) {
-    lines.push_back({m.at, json::object{{"direction", "in"},
-                                        {"at", iso8601(m.at)},
-                                        {"body", m.body},
-                                        {"status", "received"}}});
-  }
-  for (const auto& [id, t] : engine.outbox().all()) {
-    if (t.contact != c.id) continue;
-    lines.push_back({t.requested, json::object{{"direction", "out"},
-                                               {"at", iso8601(t.requested)},
-                                               {"body", t.body},
-                                               {"by", t.requested_by},
-                                               {"status", core::to_string(t.status)},
-                                               {"delivery_status", t.delivery_status},
-                                               {"outbound_id", id}}});
-  }
-  std::stable_sort(lines.begin(), lines.end(),
-                   [](const line& a, const line& b) { return a.at < b.at; });
-  json::array out;
-  for (auto& l : lines) out.push_back(std::move(l.body));
-  return out;
-}
-
 }  // namespace
 
 console_api::console_api(event_pipeline& pipeline, const core::engine& engine,
                          console_settings settings, std::function<core::timestamp()> now,
-                         contact_audit_fn audit)
+                         audit_trail& audit)
     : pipeline_(pipeline),
       engine_(engine),
       settings_(std::move(settings)),
       now_(std::move(now)),
-      audit_(std::move(audit)) {}
+      audit_(audit) {}
 
 void console_api::command(const principal& who, const net::http_request& req,
                           std::string_view action, std::uint64_t target, net::responder respond) {
@@ -125,82 +89,54 @@ void console_api::command(const principal& who, const net::http_request& req,
   *e.mutable_actor() = to_actor(who);
   *e.mutable_console() = std::move(cmd.command);
 
-  const bool on_contact = is_contact_action(action);
+  // A command on a contact is on the audit trail in the same commit as its
+  // event, and a refusal gets a row of its own before the answer.
+  std::optional<audit_entry> entry;
+  std::vector<store::audit_record> audits;
+  if (const auto a = codec::console_action_of(e); a && a->contact_id != 0) {
+    entry = audit_entry{.who = who,
+                        .record = "contact:" + std::to_string(a->contact_id),
+                        .action = "command:" + a->command,
+                        .outcome = "submitted",
+                        .reason = {}};
+    audits.push_back(audit_.row(*entry, 0));
+  }
   const std::string what(action);
   std::vector<v1::Event> events;
   events.push_back(std::move(e));
   const auto status = pipeline_.submit(
-      std::move(events), [this, who, what, target, on_contact,
-                          respond](const std::vector<event_pipeline::outcome>& outcomes) {
+      std::move(events),
+      [this, what, entry, respond](const std::vector<event_pipeline::outcome>& outcomes) mutable {
         const auto& o = outcomes.at(0);
         const std::string_view refused = o.duplicate ? std::string_view{} : rejection(o.effects);
-        if (on_contact && audit_) audit_(who, what, target, refused.empty() ? "ok" : "refused");
-        if (!refused.empty()) {
-          auto r = net::http_response::error(409, "rejected", refused);
-          auto body = json::parse(r.body).as_object();
-          body["seq"] = o.seq;
-          r.body = json::serialize(body);
-          return respond(std::move(r));
+        if (refused.empty()) {
+          json::object body{{"seq", o.seq}};
+          if (o.duplicate) body["duplicate"] = true;
+          if (what == "shift/start") body["shift_id"] = o.seq;
+          if (what == "shift/end") body["handover_id"] = o.seq;
+          return respond(json_response(body));
         }
-        json::object body{{"seq", o.seq}};
-        if (o.duplicate) body["duplicate"] = true;
-        if (what == "shift/start") body["shift_id"] = o.seq;
-        if (what == "shift/end") body["handover_id"] = o.seq;
-        respond(json_response(body));
-      });
+        auto r = net::http_response::error(409, "rejected", refused);
+        auto body = json::parse(r.body).as_object();
+        body["seq"] = o.seq;
+        r.body = json::serialize(body);
+        if (!entry) return respond(std::move(r));
+        entry->outcome = "rejected";
+        entry->reason = std::string(refused);
+        const auto audited =
+            audit_.record(std::move(*entry), [respond, r]() mutable { respond(std::move(r)); });
+        if (audited != store::writer::submit_status::accepted) {
+          // The command, its "submitted" row and the refusal (replayable) are
+          // committed: answer rather than leave the caller to retry a duplicate.
+          log::warn("audit row for a refused command not written",
+                    {{"status", static_cast<int>(audited)}});
+          respond(std::move(r));
+        }
+      },
+      std::move(audits));
   if (status != store::writer::submit_status::accepted) {
     respond(submit_refused(status, settings_.retry_after_seconds));
   }
-}
-
-net::http_response console_api::contact_detail(const principal& who, std::uint64_t id) const {
-  const core::contact* c = engine_.find_contact(core::contact_id{id});
-  if (audit_) audit_(who, "read", id, c ? "ok" : "not_found");
-  if (!c) return net::http_response::error(404, "not_found", "no contact " + std::to_string(id));
-  auto body = contact_json(*c);
-  body["outbound"] = outbound_json(engine_, c->id);
-  body["opted_out"] = engine_.outbox().opted_out(c->from);
-  body["messages"] = messages_of(engine_, *c);
-
-  // The person's earlier contacts, newest first, and the latest crisis plan
-  // recorded on any of their contacts up to this one.
-  json::array history;
-  const core::contact_note* plan = nullptr;
-  std::uint64_t plan_contact = 0;
-  const auto consider_plan = [&](const core::contact& k) {
-    for (const auto& n : k.notes) {
-      if (n.kind == core::note_kind_crisis_plan && (!plan || n.at >= plan->at)) {
-        plan = &n;
-        plan_contact = k.id.value();
-      }
-    }
-  };
-  const auto linked = engine_.contacts_of_sender(c->sender_key);
-  for (auto it = linked.rbegin(); it != linked.rend(); ++it) {
-    if (it->value() >= id) continue;
-    const core::contact* p = engine_.find_contact(*it);
-    if (!p) continue;
-    consider_plan(*p);
-    if (history.size() >= settings_.max_history) continue;
-    history.push_back(
-        json::object{{"contact_id", p->id.value()},
-                     {"channel", core::to_string(p->kind)},
-                     {"started", iso8601(p->created)},
-                     {"state", core::to_string(p->state)},
-                     {"band", core::triage_code(p->band)},
-                     {"outcome_code", p->outcome_code},
-                     {"nurse", p->nurse ? json::value(p->nurse->value()) : json::value(nullptr)},
-                     {"notes", history_notes(*p)},
-                     {"risk_rules", json::value_from(p->risk_rules)}});
-  }
-  consider_plan(*c);
-  body["history"] = std::move(history);
-  body["crisis_plan"] = plan ? json::value(json::object{{"text", plan->text},
-                                                        {"at", iso8601(plan->at)},
-                                                        {"by", plan->by},
-                                                        {"contact_id", plan_contact}})
-                             : json::value(nullptr);
-  return json_response(body);
 }
 
 net::http_response console_api::offers(const principal& who) const {
@@ -315,18 +251,6 @@ void add_console_routes(net::router& r, const authenticator& auth, console_api& 
                                                            "handover ids are positive integers"));
                 }
                 api.command(who, req, "acknowledge", *id, std::move(respond));
-              }));
-  // Integrations keep the read access they had before staff accounts.
-  r.add_prefix(
-      "GET", std::string(contacts_prefix),
-      guarded(auth, {nurse, supervisor, admin, integration},
-              [&api](const principal& who, net::http_request&& req, net::responder respond) {
-                const auto id = parse_id(std::string_view(req.path).substr(contacts_prefix.size()));
-                if (!id) {
-                  return respond(net::http_response::error(400, "invalid_contact_id",
-                                                           "contact ids are positive integers"));
-                }
-                respond(api.contact_detail(who, *id));
               }));
   r.add_prefix(
       "POST", std::string(contacts_prefix),

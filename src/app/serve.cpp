@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "app/area_routing.hpp"
+#include "app/audit_trail.hpp"
 #include "app/call_connector.hpp"
 #include "app/commands.hpp"
 #include "app/console_endpoints.hpp"
@@ -214,27 +215,20 @@ int serve(const serve_options& opts) {
       wall_clock, [&feed_timer](std::chrono::milliseconds after, std::function<void()> fn) {
         feed_timer.arm(after, std::move(fn));
       });
+  bool draining = false;
+  std::unique_ptr<net::http_server> server;
+  net::router routes;
+  audit_trail audit(*writer, cc.organisation(), wall_clock);
+  ingest_handler ingest(
+      pipeline, audit,
+      ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
+                    .retry_after_seconds = sc.retry_after_seconds()});
   console_api console(pipeline, engine,
                       console_settings{.limits = {.max_note_bytes = cc.max_note_bytes(),
                                                   .max_reply_bytes = cc.max_reply_bytes(),
                                                   .max_reason_bytes = cc.max_reason_bytes()},
                                        .retry_after_seconds = sc.retry_after_seconds()},
-                      wall_clock,
-                      [](const principal& who, std::string_view action, std::uint64_t contact,
-                         std::string_view outcome) {
-                        log::info("contact record", {{"user", std::string_view(who.id)},
-                                                     {"role", role_name(who.role)},
-                                                     {"action", action},
-                                                     {"contact_id", contact},
-                                                     {"outcome", outcome}});
-                      });
-
-  bool draining = false;
-  std::unique_ptr<net::http_server> server;
-  net::router routes;
-  ingest_handler ingest(
-      pipeline, ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
-                              .retry_after_seconds = sc.retry_after_seconds()});
+                      wall_clock, audit);
   // The role rule of every route (README "Role x route matrix"). Public:
   // healthz, readyz, metrics (aggregate counters only), login and the signed
   // provider webhooks.
@@ -256,6 +250,10 @@ int serve(const serve_options& opts) {
   routes.add("GET", "/v1/queue",
              guarded(*access, live_state_roles, queue_view(engine, wall_clock)));
   routes.add("GET", "/v1/nurses", guarded(*access, live_state_roles, nurses_view(engine)));
+  routes.add_prefix(
+      "GET", "/v1/contacts/",
+      guarded(*access, live_state_roles, contact_view(engine, audit, sc.retry_after_seconds()),
+              contact_denied(audit, sc.retry_after_seconds())));
   // The console API (README "Console API") and its live feed; each route's
   // roles are in add_console_routes.
   add_console_routes(routes, *access, console);

@@ -1,5 +1,6 @@
 #include "app/state_json.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "app/report_format.hpp"
@@ -286,6 +287,97 @@ json::object queue_totals_json(const std::vector<core::queue_entry_view>& snapsh
           {"waiting", snapshot.size()},
           {"breached", breached},
           {"longest_wait_seconds", secs(longest)}};
+}
+
+namespace {
+
+json::array history_notes(const core::contact& c) {
+  json::array notes;
+  for (const auto& n : c.notes) {
+    notes.push_back(
+        json::object{{"at", iso8601(n.at)}, {"by", n.by}, {"kind", n.kind}, {"text", n.text}});
+  }
+  return notes;
+}
+
+json::array messages_of(const core::engine& engine, const core::contact& c) {
+  struct line {
+    core::timestamp at;
+    json::object body;
+  };
+  std::vector<line> lines;
+  for (const auto& m : c.inbound) {
+    lines.push_back({m.at, json::object{{"direction", "in"},
+                                        {"at", iso8601(m.at)},
+                                        {"body", m.body},
+                                        {"status", "received"}}});
+  }
+  for (const auto& [id, t] : engine.outbox().all()) {
+    if (t.contact != c.id) continue;
+    lines.push_back({t.requested, json::object{{"direction", "out"},
+                                               {"at", iso8601(t.requested)},
+                                               {"body", t.body},
+                                               {"by", t.requested_by},
+                                               {"status", core::to_string(t.status)},
+                                               {"delivery_status", t.delivery_status},
+                                               {"outbound_id", id}}});
+  }
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const line& a, const line& b) { return a.at < b.at; });
+  json::array out;
+  for (auto& l : lines) out.push_back(std::move(l.body));
+  return out;
+}
+
+}  // namespace
+
+json::object contact_detail_json(const core::engine& engine, const core::contact& c,
+                                 std::size_t max_history) {
+  const std::uint64_t id = c.id.value();
+  auto body = contact_json(c);
+  body["outbound"] = outbound_json(engine, c.id);
+  body["opted_out"] = engine.outbox().opted_out(c.from);
+  body["messages"] = messages_of(engine, c);
+
+  // The person's earlier contacts, newest first, and the latest crisis plan
+  // recorded on any of their contacts up to this one.
+  json::array history;
+  const core::contact_note* plan = nullptr;
+  std::uint64_t plan_contact = 0;
+  const auto consider_plan = [&](const core::contact& k) {
+    for (const auto& n : k.notes) {
+      if (n.kind == core::note_kind_crisis_plan && (!plan || n.at >= plan->at)) {
+        plan = &n;
+        plan_contact = k.id.value();
+      }
+    }
+  };
+  const auto linked = engine.contacts_of_sender(c.sender_key);
+  for (auto it = linked.rbegin(); it != linked.rend(); ++it) {
+    if (it->value() >= id) continue;
+    const core::contact* p = engine.find_contact(*it);
+    if (!p) continue;
+    consider_plan(*p);
+    if (history.size() >= max_history) continue;
+    history.push_back(
+        json::object{{"contact_id", p->id.value()},
+                     {"channel", core::to_string(p->kind)},
+                     {"started", iso8601(p->created)},
+                     {"state", core::to_string(p->state)},
+                     {"band", core::triage_code(p->band)},
+                     {"outcome_code", p->outcome_code},
+                     {"nurse", p->nurse ? json::value(p->nurse->value()) : json::value(nullptr)},
+                     {"notes", history_notes(*p)},
+                     {"risk_rules", json::value_from(p->risk_rules)}});
+  }
+  consider_plan(c);
+  body["history"] = std::move(history);
+  body["crisis_plan"] = plan ? json::value(json::object{{"text", plan->text},
+                                                        {"at", iso8601(plan->at)},
+                                                        {"by", plan->by},
+                                                        {"contact_id", plan_contact}})
+                             : json::value(nullptr);
+  return body;
 }
 
 }  // namespace crisisline::app

@@ -35,6 +35,13 @@ namespace crisisline::app {
 [[nodiscard]] boost::json::array my_contacts_json(const core::engine& engine,
                                                   const core::nurse_id& nurse);
 [[nodiscard]] boost::json::object handover_json(const core::handover& h);
+// GET /v1/contacts/{id}: the record (contact_json), its outbound texts, the
+// conversation ("messages"), the person's earlier contacts linked by sender
+// key ("history", newest first, at most `max_history`) and the latest
+// "crisis_plan" note across them.
+[[nodiscard]] boost::json::object contact_detail_json(const core::engine& engine,
+                                                      const core::contact& c,
+                                                      std::size_t max_history = 50);
 // The queue's totals: {"by_band":{"A":n,...},"waiting":n,"breached":n,"longest_wait_seconds":s}.
 [[nodiscard]] boost::json::object queue_totals_json(
     const std::vector<core::queue_entry_view>& snapshot);

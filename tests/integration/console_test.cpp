@@ -51,6 +51,25 @@ struct console_rig {
   }
 };
 
+// `crisisline export audit`: one object per row, the chain verified (exit 0).
+std::vector<json::object> audit_rows(server_fixture& s) {
+  const std::string cmd =
+      std::string(CRISISLINE_BINARY) + " export audit --db " + s.db().string() + " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string text;
+  char buf[65536];
+  while (auto n = std::fread(buf, 1, sizeof buf, p)) text.append(buf, n);
+  REQUIRE(pclose(p) == 0);
+  std::vector<json::object> rows;
+  for (std::size_t start = 0; start < text.size();) {
+    const auto nl = text.find('\n', start);
+    rows.push_back(json::parse(text.substr(start, nl - start)).as_object());
+    start = nl + 1;
+  }
+  return rows;
+}
+
 std::uint64_t seq_of(const http_response& r) {
   INFO(r.body);
   REQUIRE(r.status == 200);
@@ -146,6 +165,17 @@ TEST_CASE("a nurse's first shift over the console API, from sign-on to handover"
   CHECK(acked[0].at("acknowledged_by") == "omar");
   CHECK(acked[0].at("acknowledged_at").is_string());
 
+  // Every read of a record and every command on one is on the audit trail.
+  std::size_t reads = 0;
+  std::size_t notes = 0;
+  for (const auto& row : audit_rows(r.s)) {
+    if (row.at("user") != "nina") continue;
+    if (row.at("action") == "read") ++reads;
+    if (row.at("action") == "command:add_note") ++notes;
+  }
+  CHECK(reads == 2);
+  CHECK(notes == 2);
+
   // Every command is in the log as the nurse who gave it.
   std::size_t by_nina = 0;
   for (const auto& e : r.s.export_events()) {
@@ -196,6 +226,18 @@ TEST_CASE("the console API refuses bad requests clearly and logs refused command
     if (n.at("id") == "omar") omar_on_break = n.at("status") == "on_break";
   }
   CHECK(omar_on_break);
+  // The refused command is on the audit trail twice: submitted with its
+  // event, then rejected with the engine's reason.
+  std::vector<std::string> omar;
+  for (const auto& row : audit_rows(r.s)) {
+    if (row.at("user") == "omar" && row.at("action") == "command:accept") {
+      omar.emplace_back(row.at("outcome").as_string());
+      if (row.at("outcome") == "rejected") {
+        CHECK(row.at("reason").as_string().find("not on offer") != std::string::npos);
+      }
+    }
+  }
+  CHECK(omar == std::vector<std::string>{"submitted", "rejected"});
   // Nothing the 400s carried reached the log.
   for (const auto& e : r.s.export_events()) {
     CHECK(json::serialize(e).find("\"Z\"") == std::string::npos);
