@@ -264,3 +264,23 @@ TEST_CASE("the supervisor view shows the queue by band, longest wait, breaches a
   CHECK(nurses[0].at("on_shift_since").is_string());
   CHECK(call(r.s, "GET", "/v1/supervisor", r.nurse).status == 403);
 }
+
+TEST_CASE(
+    "a sender key sent by a client is replaced by the server's, so nobody can link contacts") {
+  console_rig r;
+  for (const auto& [id, from] : {std::pair{"SM1", "+447700900111"}, {"SM2", "+447700900222"}}) {
+    const json::object batch{
+        {"events", json::array{json::object{{"source", "itest"},
+                                            {"sourceEventId", id},
+                                            {"text", json::object{{"messageId", id},
+                                                                  {"from", from},
+                                                                  {"to", "+447700900000"},
+                                                                  {"body", "hello"},
+                                                                  {"senderKey", "forged"}}}}}}};
+    REQUIRE(r.s.post_json("/v1/events", json::serialize(batch)).status == 200);
+  }
+  CHECK(r.get("/v1/contacts/2", r.sup).at("history").as_array().empty());
+  for (const auto& e : r.s.export_events()) {
+    CHECK(e.at("event").at("text").at("senderKey") != "forged");
+  }
+}
