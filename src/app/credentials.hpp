@@ -19,6 +19,9 @@ void init_credentials();
 // Spends the time verify_password would on a real account, so a login for an
 // unknown user name takes as long as one for a known user.
 void verify_against_dummy(std::string_view password);
+// Computes the dummy hash ahead of the first unknown-user login, so that one
+// does not take longer than the rest either.
+void prepare_dummy_hash();
 
 // 256 random bits, base64url without padding (43 characters).
 [[nodiscard]] std::string new_token();

@@ -118,15 +118,15 @@ void ingest_handler::operator()(const principal& who, net::http_request&& req,
                 entry->outcome = "rejected";
                 entry->reason = rejected->reason;
                 refusals.push_back(std::move(*entry));
+                entry.reset();
               }
             }
           }
         }
         auto response = render(r, f);
         if (refusals.empty()) return respond(std::move(response));
-        const auto audited = audit_.record(
-            std::move(refusals),
-            [respond, response = std::move(response)]() mutable { respond(std::move(response)); });
+        const auto audited =
+            audit_.record(std::move(refusals), [respond, response]() { respond(response); });
         if (audited != store::writer::submit_status::accepted) {
           // The commands and their "submitted" rows are committed, and the
           // refusal is in the log for replay; answer rather than leave the

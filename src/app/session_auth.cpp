@@ -83,6 +83,7 @@ session_auth::session_auth(net::io_loop& loop, const std::filesystem::path& db,
   init_credentials();
   store::configure_connection(*db_);
   sessions_ = load_live(clock_());
+  (void)worker_.submit([] { prepare_dummy_hash(); });
 }
 
 session_auth::~session_auth() {

@@ -75,6 +75,46 @@ void wait_until_refused(server_fixture& s, const std::string& token) {
 
 }  // namespace
 
+namespace {
+
+struct command_output {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+command_output run_command(const std::string& args, const std::filesystem::path& err_file) {
+  const std::string cmd = std::string(CRISISLINE_BINARY) + " " + args + " 2>" + err_file.string();
+  command_output r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  while (auto n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  return r;
+}
+
+std::vector<json::object> json_lines(const std::string& text) {
+  std::vector<json::object> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto nl = text.find('\n', start);
+    out.push_back(json::parse(text.substr(start, nl - start)).as_object());
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string console_batch(const std::string& id, const std::string& command_json) {
+  return "{\"events\":[{\"source\":\"console\",\"sourceEventId\":\"" + id +
+         "\",\"console\":{\"nurseId\":\"ada\"," + command_json + "}}]}";
+}
+
+}  // namespace
+
 TEST_CASE("every route admits exactly its roles: the role x route matrix") {
   server_fixture s("console { session_refresh_ms: 50 }\n");
   std::map<std::string, std::string> tokens{{"integration", "test-token"}};
@@ -222,6 +262,17 @@ TEST_CASE("staff CLI refuses short passwords, passwords on the command line and 
   CHECK(staff_cli(s.db(), "add --username nina --role nurse --display-name Nina --password-stdin",
                   "long enough password") == 1);
   CHECK(staff_cli(s.db(), "disable --username nobody") == 1);
+  {
+    const auto err = s.dir().path() / "list.err";
+    const auto listed = run_command("staff list --db " + s.db().string(), err);
+    REQUIRE(listed.exit_code == 0);
+    const auto accounts = json_lines(listed.out);
+    REQUIRE(accounts.size() == 1);
+    CHECK(accounts[0].at("username") == "nina");
+    CHECK(accounts[0].at("role") == "nurse");
+    CHECK(accounts[0].at("disabled") == false);
+    CHECK(listed.out.find("argon2") == std::string::npos);
+  }
 
   const auto token = token_of(s, "nina");
   REQUIRE(staff_cli(s.db(), "reset-password --username nina --password-stdin",
@@ -249,46 +300,6 @@ TEST_CASE("events an admin posts carry the admin as a STAFF actor") {
   CHECK(i.at("kind") == "INTEGRATION");
   CHECK(i.at("id") == "test");
 }
-
-namespace {
-
-struct command_output {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-command_output run_command(const std::string& args, const std::filesystem::path& err_file) {
-  const std::string cmd = std::string(CRISISLINE_BINARY) + " " + args + " 2>" + err_file.string();
-  command_output r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (auto n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
-  return r;
-}
-
-std::vector<json::object> json_lines(const std::string& text) {
-  std::vector<json::object> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const auto nl = text.find('\n', start);
-    out.push_back(json::parse(text.substr(start, nl - start)).as_object());
-    start = nl + 1;
-  }
-  return out;
-}
-
-std::string console_batch(const std::string& id, const std::string& command_json) {
-  return "{\"events\":[{\"source\":\"console\",\"sourceEventId\":\"" + id +
-         "\",\"console\":{\"nurseId\":\"ada\"," + command_json + "}}]}";
-}
-
-}  // namespace
 
 TEST_CASE("every read of a contact, allowed, denied or missing, is audited before the answer") {
   server_fixture s("console { organisation: \"RX4 crisis line\" }\n");
