@@ -75,7 +75,10 @@ constexpr std::uint32_t max_wait_level = 4;
 engine::engine() : engine(settings{}) {}
 
 engine::engine(settings s)
-    : settings_(std::move(s)), risk_(settings_.lexicon), queue_(settings_.triage) {}
+    : settings_(std::move(s)),
+      risk_(settings_.lexicon),
+      queue_(settings_.triage),
+      board_(settings_.dispatch) {}
 
 effects engine::apply(const event& e) {
   assert(e.seq > stats_.last_seq && "events must be applied in log order");
@@ -103,9 +106,12 @@ effects engine::apply(const event& e) {
           outbox_.on_status(p, out);
         } else if constexpr (std::is_same_v<T, outbound_result>) {
           outbox_.on_result(p, out);
+        } else if constexpr (std::is_same_v<T, dispatch_command>) {
+          handle(p, e.by, e.seq, out);
+        } else if constexpr (std::is_same_v<T, crew_status>) {
+          handle(p, e, e.seq, out);
         }
-        // Crew statuses and timers change nothing here; timers only make
-        // run_due() happen.
+        // Timers change nothing here; they only make run_due() happen.
       },
       e.payload);
   run_due(out);
@@ -130,6 +136,7 @@ std::optional<timestamp> engine::next_deadline() const {
     });
     if (someone_free) consider(widening_timers_.begin()->first);
   }
+  consider(board_.next_deadline());
   return next;
 }
 
@@ -1086,6 +1093,9 @@ void engine::escalate(contact& c, effects& out) {
 }
 
 void engine::run_due(effects& out) {
+  // The board's timers (ack timeouts, escalations of waiting incidents) touch
+  // no contact state, so they run first, as one step.
+  if (const auto t = board_.next_deadline(); t && *t <= now_) carry_out(board_.tick(now_), 0, out);
   enum class due { offer, wrap_up, callback, escalation, widening };
   for (;;) {
     std::optional<timestamp> when;
@@ -1371,6 +1381,9 @@ std::string engine::dump() const {
   o << "wrap_up_timers";
   for (const auto& [at, id] : wrap_up_timers_) o << " " << to_micros(at) << ":" << id.value();
   o << "\n";
+  for (const auto& [crew, unit] : crew_units_)
+    o << "crew '" << crew << "' " << unit.value() << "\n";
+  o << board_.dump();
   return o.str();
 }
 

@@ -389,6 +389,26 @@ crew_alert dispatch_board::make_alert(const incident& inc, const assignment& a, 
   return alert;
 }
 
+std::vector<crew_alert> dispatch_board::unacknowledged_alerts(const unit_id& id) const {
+  std::vector<crew_alert> out;
+  const unit* u = find_unit(id);
+  if (!u) return out;
+  for (const incident_id inc_id : u->live) {
+    const incident& inc = incidents_.at(inc_id);
+    const assignment* a = inc.live_assignment(id);
+    if (!a || (a->stage != unit_state::assigned && a->stage != unit_state::alerted)) continue;
+    out.push_back(make_alert(inc, *a, *u, false, a->steps.front().note));
+  }
+  return out;
+}
+
+std::optional<duration> dispatch_board::eta_of(const unit_id& u, incident_id inc) const {
+  const unit* found_unit = find_unit(u);
+  const incident* found_incident = find_incident(inc);
+  if (!found_unit || !found_incident) return std::nullopt;
+  return eta_to(*found_unit, *found_incident);
+}
+
 std::optional<result> dispatch_board::check_assignable(const incident& inc, const unit& u,
                                                        bool force, const context& ctx) const {
   const auto& name = u.config.call_sign;

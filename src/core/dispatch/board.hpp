@@ -60,6 +60,13 @@ class dispatch_board {
 
   [[nodiscard]] const dispatch_settings& config() const { return settings_; }
 
+  // The current alert of every live assignment of `u` not yet acknowledged,
+  // oldest first: what the crew feed (re)sends when the crew connects.
+  [[nodiscard]] std::vector<crew_alert> unacknowledged_alerts(const unit_id& u) const;
+  // The ETA of `u` to `inc` from where it is now (last report, else base);
+  // nullopt when either is unknown or the estimator has no answer.
+  [[nodiscard]] std::optional<duration> eta_of(const unit_id& u, incident_id inc) const;
+
   // The whole state as canonical text, for replay-equivalence tests and
   // debugging. Equal states give equal dumps.
   [[nodiscard]] std::string dump() const;

@@ -1,5 +1,7 @@
 #include "core/dispatch/commands.hpp"
 
+#include "core/event.hpp"
+
 #include <array>
 #include <utility>
 
