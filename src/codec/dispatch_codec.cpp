@@ -207,10 +207,8 @@ std::optional<d::command> to_core(const v1::DispatchCommand& c) {
     }
     case v1::DispatchCommand::kCrewSignOn: {
       const auto& s = c.crew_sign_on();
-      d::crew_sign_on out{.unit = unit(s.unit_id()),
-                          .crew = to_vector(s.crew()),
-                          .skills = {},
-                          .location = {}};
+      d::crew_sign_on out{
+          .unit = unit(s.unit_id()), .crew = to_vector(s.crew()), .skills = {}, .location = {}};
       if (s.has_skills()) out.skills = to_vector(s.skills().skills());
       if (s.has_location()) out.location = to_core(s.location());
       return out;

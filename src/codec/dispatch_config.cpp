@@ -63,7 +63,8 @@ core::dispatch::dispatch_settings dispatch_settings(const v1::DispatchConfig& c,
   }
   s.utc_offset = std::chrono::minutes{c.utc_offset_minutes()};
   s.allow_other_areas = c.allow_other_areas();
-  if (!c.known_skills().empty()) s.known_skills = {c.known_skills().begin(), c.known_skills().end()};
+  if (!c.known_skills().empty())
+    s.known_skills = {c.known_skills().begin(), c.known_skills().end()};
   if (!c.escalation_percent().empty())
     s.escalation_percent = {c.escalation_percent().begin(), c.escalation_percent().end()};
   for (std::size_t i = 0; i < s.targets.size(); ++i)
@@ -79,7 +80,7 @@ std::optional<config_error> check_dispatch(const v1::Config& c,
   const auto* dispatch_field = field(v1::Config::descriptor(), "dispatch");
   const auto* units_field = field(v1::DispatchConfig::descriptor(), "units");
   const auto* shifts_field = field(v1::DispatchUnit::descriptor(), "shifts");
-  const auto* dispatch_tree = where ? where->GetTreeForNested(dispatch_field, 0) : nullptr;
+  const auto* dispatch_tree = where ? where->GetTreeForNested(dispatch_field, -1) : nullptr;
   const auto at = [&](const google::protobuf::TextFormat::ParseInfoTree* tree,
                       const google::protobuf::FieldDescriptor* f, int index, std::string message) {
     config_error e{std::string(source), 0, 0, std::move(message)};
@@ -99,11 +100,12 @@ std::optional<config_error> check_dispatch(const v1::Config& c,
   auto common = base;
   common.units.clear();
   for (const auto& p : core::dispatch::validate(common))
-    return at(where, dispatch_field, 0, "dispatch: " + p);
+    return at(where, dispatch_field, -1, "dispatch: " + p);
   std::set<std::string> ids;
   for (int i = 0; i < d.units_size(); ++i) {
     const auto& u = d.units(i);
-    const auto* unit_tree = dispatch_tree ? dispatch_tree->GetTreeForNested(units_field, i) : nullptr;
+    const auto* unit_tree =
+        dispatch_tree ? dispatch_tree->GetTreeForNested(units_field, i) : nullptr;
     for (int j = 0; j < u.shifts_size(); ++j) {
       if (!parse_shift(u.shifts(j))) {
         return at(unit_tree, shifts_field, j,

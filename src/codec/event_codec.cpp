@@ -74,7 +74,6 @@ core::call_status to_core(v1::CallStatus s) {
   return core::call_status::unspecified;
 }
 
-
 core::nurse_status to_core(v1::NurseStatus s) {
   switch (s) {
     case v1::NURSE_AVAILABLE:
@@ -90,7 +89,6 @@ core::nurse_status to_core(v1::NurseStatus s) {
   }
   return core::nurse_status::unspecified;
 }
-
 
 core::opt_keyword to_core(v1::OptKeyword k) {
   switch (k) {
