@@ -9,11 +9,6 @@ namespace crisisline::core {
 
 namespace {
 
-// UK mobile numbers: the only numbers of a caller a text can reach.
-bool is_mobile(std::string_view number) {
-  return number.starts_with("+447") || number.starts_with("07");
-}
-
 // The unit a crew command is about, for a crew signing on.
 const unit_id* unit_of(const dispatch::command& c) {
   if (const auto* on = std::get_if<dispatch::crew_sign_on>(&c)) return &on->unit;
@@ -175,8 +170,11 @@ void engine::text_person_en_route(const dispatch::incident& inc, std::uint64_t s
   if (en_route != 1) return;
   for (const auto& id : inc.contacts) {
     const contact* c = find_contact(id);
-    if (!c || c->from_withheld || c->from.empty() || c->service_number.empty()) continue;
-    if (c->kind != channel::text && !is_mobile(c->from)) continue;
+    // Only a person who texted in: a call gives no number of ours to text
+    // from, and a landline could not receive it anyway.
+    if (!c || c->kind != channel::text || c->from_withheld || c->from.empty() ||
+        c->service_number.empty())
+      continue;
     // An opted-out person gets no non-essential text, and no suppression notice either.
     if (outbox_.opted_out(c->from)) continue;
     outbox_.request(seq, c->id, c->from, c->service_number, settings_.dispatch.en_route_text, false,
