@@ -1,5 +1,7 @@
 #include "app/engine_views.hpp"
 
+#include "app/dispatch_endpoints.hpp"
+
 #include "log/log.hpp"
 
 #include <boost/json.hpp>
@@ -223,6 +225,11 @@ guarded_handler contact_view(const core::engine& engine) {
     auto body = contact(*c);
     body["outbound"] = outbound_for(engine, c->id);
     body["opted_out"] = engine.outbox().opted_out(c->from);
+    // The incidents this contact is linked to: the nurse's view of the crews.
+    json::array dispatch;
+    for (const auto* inc : engine.incidents_of(c->id))
+      dispatch.push_back(incident_json(engine, *inc, false));
+    body["dispatch"] = std::move(dispatch);
     respond(json_response(body));
   };
 }

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "server_fixture.hpp"
+#include "staff_accounts.hpp"
 
 using namespace crisisline::test;
 namespace json = boost::json;
@@ -35,47 +36,6 @@ class sqlite_probe {
   sqlite3* db_ = nullptr;
 };
 
-// `crisisline staff add` with the password on stdin, against the server's
-// database while it runs.
-int staff_cli(const std::filesystem::path& db, const std::string& args,
-              const std::string& password = "") {
-  const std::string cmd = std::string(CRISISLINE_BINARY) + " staff " + args + " --db " +
-                          db.string() + " >/dev/null 2>&1";
-  FILE* p = popen(cmd.c_str(), "w");
-  REQUIRE(p != nullptr);
-  if (!password.empty()) std::fputs((password + "\n").c_str(), p);
-  const int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-void add_staff(server_fixture& s, const std::string& user, const std::string& role,
-               const std::string& password = "long enough password") {
-  REQUIRE(staff_cli(s.db(),
-                    "add --username " + user + " --role " + role + " --display-name 'Test " + role +
-                        "' --password-stdin",
-                    password) == 0);
-}
-
-http_response login(server_fixture& s, const std::string& user,
-                    const std::string& password = "long enough password") {
-  return s.post_json("/v1/auth/login",
-                     json::serialize(json::object{{"username", user}, {"password", password}}), "");
-}
-
-std::string token_of(server_fixture& s, const std::string& user) {
-  const auto r = login(s, user);
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  return std::string(json_of(r).at("token").as_string());
-}
-
-http_response call(server_fixture& s, const std::string& method, const std::string& target,
-                   const std::string& token, const std::string& body = "") {
-  http_headers h{{"Content-Type", "application/json"}};
-  if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
-  return s.client().request(method, target, body, h);
-}
-
 struct route {
   std::string method;
   std::string target;
@@ -93,6 +53,8 @@ std::vector<route> matrix() {
       {"GET", "/v1/queue", live_state, ""},
       {"GET", "/v1/nurses", live_state, ""},
       {"GET", "/v1/contacts/1", live_state, ""},
+      {"GET", "/v1/incidents", live_state, ""},
+      {"GET", "/v1/units", live_state, ""},
       {"GET", "/v1/reports/kpi?month=2024-05", {"supervisor", "admin"}, ""},
       {"GET", "/v1/me", everyone, ""},
   };
