@@ -234,7 +234,7 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
     if (!u) return send_error(rid, "you are not signed on to a unit");
     auto e = event(next_event_id());
     e.mutable_dispatch()->mutable_crew_sign_off()->set_unit_id(u->value());
-    submit(std::move(e), rid, [rid, u = *u](session& self, const std::string& refused) {
+    submit(std::move(e), rid, [rid](session& self, const std::string& refused) {
       if (!refused.empty()) return self.send_error(rid, refused);
       self.unit_.reset();
       v1::CrewServerFrame f;
@@ -287,13 +287,14 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
     cs->set_reason(s.reason());
     cs->set_destination(s.destination());
     if (s.has_at()) *e.mutable_occurred_time() = s.at();
-    submit(std::move(e), rid, [rid, u = *u](session& self, const std::string& refused) {
+    submit(std::move(e), rid, [rid, on = *u](session& self, const std::string& refused) {
       if (!refused.empty()) return self.send_error(rid, refused);
-      const auto* unit = self.feed_.engine_.board().find_unit(u);
+      const auto* unit = self.feed_.engine_.board().find_unit(on);
       v1::CrewServerFrame f;
       if (unit) {
         f.mutable_status_result()->set_state(codec::to_proto(unit->state));
-        if (const auto cur = unit->current()) f.mutable_status_result()->set_incident_id(cur->value());
+        if (const auto cur = unit->current())
+          f.mutable_status_result()->set_incident_id(cur->value());
       }
       self.send(std::move(f), rid);
     });
@@ -316,9 +317,8 @@ crew_feed::~crew_feed() = default;
 net::ws_decision crew_feed::accept(const principal& who, const net::http_request& req) {
   for (const auto& p : net::offered_subprotocols(req)) {
     if (p != crew_feed_proto && p != crew_feed_json) continue;
-    return net::ws_accept{.subprotocol = p, .on_open = [this, who](auto conn) {
-                            return open(who, std::move(conn));
-                          }};
+    return net::ws_accept{.subprotocol = p,
+                          .on_open = [this, who](auto conn) { return open(who, std::move(conn)); }};
   }
   return net::http_response::error(
       400, "unsupported_subprotocol",

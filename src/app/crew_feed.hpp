@@ -32,8 +32,8 @@ inline constexpr const char* crew_feed_json = "crisisline.v1.json";
 class crew_feed {
  public:
   // event_pipeline::submit, or a test's stand-in.
-  using submit_fn = std::function<store::writer::submit_status(std::vector<v1::Event>,
-                                                               event_pipeline::done_fn)>;
+  using submit_fn =
+      std::function<store::writer::submit_status(std::vector<v1::Event>, event_pipeline::done_fn)>;
 
   crew_feed(const core::engine& engine, submit_fn submit);
   ~crew_feed();

@@ -151,10 +151,10 @@ std::optional<net::http_response> parse_body(const net::http_request& req,
   const std::string body = req.body.empty() ? std::string("{}") : req.body;
   const auto status = google::protobuf::util::JsonStringToMessage(body, &m);
   if (!status.ok()) {
-    return net::http_response::error(400, "invalid_body",
-                                     "not a " + m.GetDescriptor()->name() +
-                                         " in the protobuf JSON mapping: " +
-                                         std::string(status.message()));
+    return net::http_response::error(
+        400, "invalid_body",
+        "not a " + m.GetDescriptor()->name() +
+            " in the protobuf JSON mapping: " + std::string(status.message()));
   }
   return std::nullopt;
 }
@@ -199,14 +199,14 @@ void run(event_pipeline& pipeline, const principal& who, const net::http_request
   std::vector<v1::Event> events;
   events.push_back(std::move(e));
   const auto status = pipeline.submit(
-      std::move(events), [respond, answer = std::move(answer)](
-                             const std::vector<event_pipeline::outcome>& outcomes) {
+      std::move(events),
+      [respond, reply = std::move(answer)](const std::vector<event_pipeline::outcome>& outcomes) {
         const auto& o = outcomes.at(0);
         for (const auto& fx : o.effects) {
           if (const auto* r = std::get_if<core::command_rejected>(&fx))
             return respond(net::http_response::error(409, "rejected", r->reason));
         }
-        auto body = answer(o);
+        auto body = reply(o);
         body["seq"] = o.seq;
         body["duplicate"] = o.duplicate;
         respond(json_ok(body));
@@ -266,9 +266,10 @@ json::object incident_json(const core::engine& engine, const d::incident& inc, b
       {"address", inc.address},
       {"area", inc.area.value()},
       {"required_skills", json::value_from(inc.required_skills)},
-      {"police", inc.police ? json::value(json::object{{"reason", d::reason_name(inc.police->reason)},
-                                                       {"detail", inc.police->detail}})
-                            : json::value(nullptr)},
+      {"police", inc.police
+                     ? json::value(json::object{{"reason", d::reason_name(inc.police->reason)},
+                                                {"detail", inc.police->detail}})
+                     : json::value(nullptr)},
       {"note", inc.note},
       {"plan", inc.plan},
       {"outcome", inc.outcome},
@@ -296,8 +297,8 @@ void add_dispatch_routes(net::router& r, const authenticator& auth, event_pipeli
                          const dispatch_api_roles& roles) {
   const auto incident_body = [&engine](core::incident_id id) {
     const auto* inc = engine.board().find_incident(id);
-    return json::object{{"incident", inc ? json::value(incident_json(engine, *inc, true))
-                                         : json::value(nullptr)}};
+    return json::object{
+        {"incident", inc ? json::value(incident_json(engine, *inc, true)) : json::value(nullptr)}};
   };
 
   r.add_prefix(
@@ -376,54 +377,55 @@ void add_dispatch_routes(net::router& r, const authenticator& auth, event_pipeli
 
   r.add_prefix(
       "POST", "/v1/incidents/",
-      guarded(auth, roles.staff,
-              [&pipeline, &engine, incident_body, roles](
-                  const principal& who, net::http_request&& req, net::responder respond) {
-                const auto [id_text, what] =
-                    split_rest(std::string_view(req.path).substr(std::size("/v1/incidents/") - 1));
-                const auto* action = std::find_if(
-                    std::begin(incident_actions), std::end(incident_actions),
-                    [what = what](const incident_action& a) { return a.name == what; });
-                if (action == std::end(incident_actions)) {
-                  return respond(net::http_response::error(404, "not_found", "no such route"));
-                }
-                if (action->dispatchers_only && !admits(roles.dispatchers, who.role))
-                  return respond(forbidden(roles.dispatchers));
-                const auto id = parse_id(id_text);
-                if (!id) {
-                  return respond(net::http_response::error(400, "invalid_incident_id",
-                                                           "incident ids are positive integers"));
-                }
-                if (!engine.board().find_incident(core::incident_id{*id})) {
-                  return respond(net::http_response::error(404, "not_found",
-                                                           "no incident " + std::to_string(*id)));
-                }
-                v1::Event e;
-                auto* command = e.mutable_dispatch();
-                const auto* field = command->GetDescriptor()->FindFieldByName(std::string(action->field));
-                auto* message = command->GetReflection()->MutableMessage(command, field);
-                if (auto bad = parse_body(req, *message)) return respond(std::move(*bad));
-                const auto* incident_field = message->GetDescriptor()->FindFieldByName("incident_id");
-                const auto* reflection = message->GetReflection();
-                const auto given = reflection->GetUInt64(*message, incident_field);
-                if (given != 0 && given != *id) {
-                  return respond(net::http_response::error(
-                      400, "invalid_body", "incidentId differs from the incident in the path"));
-                }
-                reflection->SetUInt64(message, incident_field, *id);
-                if (auto p = codec::dispatch_problem(*command))
-                  return respond(net::http_response::error(400, "invalid_body", *p));
-                const core::incident_id path_incident{*id};
-                run(pipeline, who, req, std::move(e), std::move(respond),
-                    [incident_body, path_incident](const event_pipeline::outcome& o) {
-                      auto body = incident_body(path_incident);
-                      // A reopening creates a new incident: name it too.
-                      if (const auto created = created_incident(o);
-                          created && path_incident < *created)
-                        body["created_incident_id"] = created->value();
-                      return body;
-                    });
-              }));
+      guarded(
+          auth, roles.staff,
+          [&pipeline, &engine, incident_body, roles](const principal& who, net::http_request&& req,
+                                                     net::responder respond) {
+            const auto [id_text, what] =
+                split_rest(std::string_view(req.path).substr(std::size("/v1/incidents/") - 1));
+            const auto* action = std::find_if(
+                std::begin(incident_actions), std::end(incident_actions),
+                [wanted = what](const incident_action& a) { return a.name == wanted; });
+            if (action == std::end(incident_actions)) {
+              return respond(net::http_response::error(404, "not_found", "no such route"));
+            }
+            if (action->dispatchers_only && !admits(roles.dispatchers, who.role))
+              return respond(forbidden(roles.dispatchers));
+            const auto id = parse_id(id_text);
+            if (!id) {
+              return respond(net::http_response::error(400, "invalid_incident_id",
+                                                       "incident ids are positive integers"));
+            }
+            if (!engine.board().find_incident(core::incident_id{*id})) {
+              return respond(net::http_response::error(404, "not_found",
+                                                       "no incident " + std::to_string(*id)));
+            }
+            v1::Event e;
+            auto* command = e.mutable_dispatch();
+            const auto* field =
+                command->GetDescriptor()->FindFieldByName(std::string(action->field));
+            auto* message = command->GetReflection()->MutableMessage(command, field);
+            if (auto bad = parse_body(req, *message)) return respond(std::move(*bad));
+            const auto* incident_field = message->GetDescriptor()->FindFieldByName("incident_id");
+            const auto* reflection = message->GetReflection();
+            const auto given = reflection->GetUInt64(*message, incident_field);
+            if (given != 0 && given != *id) {
+              return respond(net::http_response::error(
+                  400, "invalid_body", "incidentId differs from the incident in the path"));
+            }
+            reflection->SetUInt64(message, incident_field, *id);
+            if (auto p = codec::dispatch_problem(*command))
+              return respond(net::http_response::error(400, "invalid_body", *p));
+            const core::incident_id path_incident{*id};
+            run(pipeline, who, req, std::move(e), std::move(respond),
+                [incident_body, path_incident](const event_pipeline::outcome& o) {
+                  auto body = incident_body(path_incident);
+                  // A reopening creates a new incident: name it too.
+                  if (const auto created = created_incident(o); created && path_incident < *created)
+                    body["created_incident_id"] = created->value();
+                  return body;
+                });
+          }));
 
   r.add("GET", "/v1/units",
         guarded(auth, roles.staff,
@@ -445,8 +447,8 @@ void add_dispatch_routes(net::router& r, const authenticator& auth, event_pipeli
                 }
                 const core::unit_id unit{std::string(id_text)};
                 if (!engine.board().find_unit(unit)) {
-                  return respond(net::http_response::error(
-                      404, "not_found", "no unit " + std::string(id_text)));
+                  return respond(net::http_response::error(404, "not_found",
+                                                           "no unit " + std::string(id_text)));
                 }
                 v1::CrewStatus status;
                 if (auto bad = parse_body(req, status)) return respond(std::move(*bad));

@@ -7,6 +7,8 @@
 #include "app/area_routing.hpp"
 #include "app/call_connector.hpp"
 #include "app/commands.hpp"
+#include "app/crew_feed.hpp"
+#include "app/dispatch_endpoints.hpp"
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
 #include "app/event_pipeline.hpp"
@@ -15,8 +17,6 @@
 #include "app/outbox_sender.hpp"
 #include "app/report_endpoints.hpp"
 #include "app/session_auth.hpp"
-#include "app/crew_feed.hpp"
-#include "app/dispatch_endpoints.hpp"
 #include "app/sms_webhook.hpp"
 #include "app/voice_webhook.hpp"
 #include "codec/clinical_settings.hpp"
@@ -152,17 +152,17 @@ int serve(const serve_options& opts) {
   crew_feed crews(engine, [&pipeline](std::vector<v1::Event> events, event_pipeline::done_fn done) {
     return pipeline.submit(std::move(events), std::move(done));
   });
-  pipeline.on_effects([&sender, &connector, &crews](std::uint64_t seq,
-                                                    const core::effects& effects) {
-    log_effects(seq, effects);
-    crews.on_effects(effects);
-    for (const auto& fx : effects) {
-      if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
-      if (const auto* a = std::get_if<core::contact_assigned>(&fx)) {
-        connector.on_assigned(a->contact, a->nurse);
-      }
-    }
-  });
+  pipeline.on_effects(
+      [&sender, &connector, &crews](std::uint64_t seq, const core::effects& effects) {
+        log_effects(seq, effects);
+        crews.on_effects(effects);
+        for (const auto& fx : effects) {
+          if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
+          if (const auto* a = std::get_if<core::contact_assigned>(&fx)) {
+            connector.on_assigned(a->contact, a->nurse);
+          }
+        }
+      });
   try {
     store::event_reader reader(sc.path());
     const auto r = pipeline.recover(reader);
@@ -220,11 +220,11 @@ int serve(const serve_options& opts) {
   routes.add_prefix("GET", "/v1/contacts/",
                     guarded(*access, live_state_roles, contact_view(engine)));
   add_dispatch_routes(routes, *access, pipeline, engine, wall_clock);
-  routes.add_websocket("/v1/crew/feed",
-                       guarded_ws(*access, {crew},
-                                  [&crews](const principal& who, const net::http_request& req) {
-                                    return crews.accept(who, req);
-                                  }));
+  routes.add_websocket(
+      "/v1/crew/feed",
+      guarded_ws(*access, {crew}, [&crews](const principal& who, const net::http_request& req) {
+        return crews.accept(who, req);
+      }));
   routes.add("GET", "/v1/reports/kpi",
              guarded(*access, {supervisor, admin}, kpi_report(engine, wall_clock)));
   add_voice_routes(routes, pipeline, engine, *routing, twilio,

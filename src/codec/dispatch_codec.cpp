@@ -24,7 +24,6 @@ d::police_reason to_core(v1::PoliceReason r) {
   return d::police_reason::risk_to_life;
 }
 
-
 d::stand_down_reason to_core(v1::StandDownReason r) {
   switch (r) {
     case v1::STAND_DOWN_NOT_NEEDED:
@@ -43,7 +42,6 @@ d::stand_down_reason to_core(v1::StandDownReason r) {
   }
   return d::stand_down_reason::other;
 }
-
 
 template <typename C>
 std::vector<std::string> to_vector(const C& c) {
@@ -68,6 +66,22 @@ v1::PoliceReason to_proto(d::police_reason r) {
       return v1::POLICE_RISK_TO_LIFE;
   }
   return v1::POLICE_REASON_UNSPECIFIED;
+}
+
+v1::StandDownReason to_proto(d::stand_down_reason r) {
+  switch (r) {
+    case d::stand_down_reason::not_needed:
+      return v1::STAND_DOWN_NOT_NEEDED;
+    case d::stand_down_reason::diverted:
+      return v1::STAND_DOWN_DIVERTED;
+    case d::stand_down_reason::pre_empted:
+      return v1::STAND_DOWN_PRE_EMPTED;
+    case d::stand_down_reason::replaced:
+      return v1::STAND_DOWN_REPLACED;
+    case d::stand_down_reason::other:
+      return v1::STAND_DOWN_OTHER;
+  }
+  return v1::STAND_DOWN_OTHER;
 }
 
 v1::TriageCategory to_proto(core::triage_category c) {

@@ -219,7 +219,8 @@ void raise_incident(fake_log& log) {
   text.set_source("twilio");
   text.set_source_event_id("SM" + std::to_string(log.events.size()));
   text.mutable_text()->set_message_id(text.source_event_id());
-  text.mutable_text()->set_from("+447700900123");
+  // A new number each time, so each text opens a contact of its own.
+  text.mutable_text()->set_from("+4477009" + std::to_string(10000 + log.events.size()));
   text.mutable_text()->set_to("+447700900000");
   log.commit({text}, [](const auto&) {});
   const auto contact = log.events.back().seq();
@@ -401,7 +402,8 @@ TEST_CASE("crew feed: a restart rebuilds alerts from the log") {
   fake_log restarted{one_car()};
   for (const auto& e : log.events) (void)restarted.engine.apply(codec::to_core(e));
   restarted.events = log.events;
-  for (const auto& e : log.events) restarted.keys[e.source() + "\n" + e.source_event_id()] = e.seq();
+  for (const auto& e : log.events)
+    restarted.keys[e.source() + "\n" + e.source_event_id()] = e.seq();
   app::crew_feed feed(restarted.engine, restarted.submit());
   restarted.feed = &feed;
   device dev(feed, alice);

@@ -14,7 +14,7 @@ namespace crisisline::test {
 // `crisisline staff add` with the password on stdin, against the server's
 // database while it runs.
 inline int staff_cli(const std::filesystem::path& db, const std::string& args,
-              const std::string& password = "") {
+                     const std::string& password = "") {
   const std::string cmd = std::string(CRISISLINE_BINARY) + " staff " + args + " --db " +
                           db.string() + " >/dev/null 2>&1";
   FILE* p = popen(cmd.c_str(), "w");
@@ -25,7 +25,7 @@ inline int staff_cli(const std::filesystem::path& db, const std::string& args,
 }
 
 inline void add_staff(server_fixture& s, const std::string& user, const std::string& role,
-               const std::string& password = "long enough password") {
+                      const std::string& password = "long enough password") {
   REQUIRE(staff_cli(s.db(),
                     "add --username " + user + " --role " + role + " --display-name 'Test " + role +
                         "' --password-stdin",
@@ -33,9 +33,10 @@ inline void add_staff(server_fixture& s, const std::string& user, const std::str
 }
 
 inline http_response login(server_fixture& s, const std::string& user,
-                    const std::string& password = "long enough password") {
-  return s.post_json("/v1/auth/login",
-                     boost::json::serialize(boost::json::object{{"username", user}, {"password", password}}), "");
+                           const std::string& password = "long enough password") {
+  return s.post_json(
+      "/v1/auth/login",
+      boost::json::serialize(boost::json::object{{"username", user}, {"password", password}}), "");
 }
 
 inline std::string token_of(server_fixture& s, const std::string& user) {
@@ -46,7 +47,7 @@ inline std::string token_of(server_fixture& s, const std::string& user) {
 }
 
 inline http_response call(server_fixture& s, const std::string& method, const std::string& target,
-                   const std::string& token, const std::string& body = "") {
+                          const std::string& token, const std::string& body = "") {
   http_headers h{{"Content-Type", "application/json"}};
   if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
   return s.client().request(method, target, body, h);

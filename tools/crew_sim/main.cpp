@@ -38,10 +38,10 @@ std::string login(const options& o) {
   const char* password = std::getenv(o.password_env.c_str());
   if (!password || !*password) throw std::runtime_error("set " + o.password_env);
   crisisline::test::http_client http(o.port);
-  const auto r = http.request(
-      "POST", "/v1/auth/login",
-      json::serialize(json::object{{"username", o.user}, {"password", password}}),
-      {{"Content-Type", "application/json"}});
+  const auto r =
+      http.request("POST", "/v1/auth/login",
+                   json::serialize(json::object{{"username", o.user}, {"password", password}}),
+                   {{"Content-Type", "application/json"}});
   if (r.status != 200) throw std::runtime_error("login failed: " + r.body);
   return std::string(json::parse(r.body).at("token").as_string());
 }
@@ -56,8 +56,8 @@ class crew {
     crisisline::test::ws_client ws(o_.port, "/v1/crew/feed", {"crisisline.v1.json"},
                                    {{"Authorization", "Bearer " + token_}});
     if (!ws.is_open()) throw std::runtime_error("upgrade refused: " + ws.body());
-    send(ws, {{"requestId", "on"},
-              {"signOn", {{"unitId", o_.unit}, {"crew", json::array{o_.user}}}}});
+    send(ws,
+         {{"requestId", "on"}, {"signOn", {{"unitId", o_.unit}, {"crew", json::array{o_.user}}}}});
     send(ws, {{"requestId", "resume"}, {"resume", {{"since", std::to_string(last_alert_)}}}});
     for (;;) {
       auto r = ws.read(60s);
@@ -119,9 +119,8 @@ int main(int argc, char** argv) {
       "environment variable holding the password")("unit", po::value(&o.unit)->required(),
                                                    "unit id to sign on")(
       "ack-ms", po::value(&ack_ms)->default_value(ack_ms), "delay before acknowledging")(
-      "en-route-ms", po::value(&en_route_ms)->default_value(en_route_ms),
-      "then en route after")("on-scene-ms", po::value(&on_scene_ms)->default_value(on_scene_ms),
-                             "then on scene after")(
+      "en-route-ms", po::value(&en_route_ms)->default_value(en_route_ms), "then en route after")(
+      "on-scene-ms", po::value(&on_scene_ms)->default_value(on_scene_ms), "then on scene after")(
       "clear-ms", po::value(&clear_ms)->default_value(clear_ms), "then clear after")(
       "jobs", po::value(&o.jobs)->default_value(0), "exit after this many jobs (0 = never)");
   po::variables_map vm;
