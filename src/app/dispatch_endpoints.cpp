@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 
 #include "app/staff_actor.hpp"
@@ -46,6 +47,15 @@ json::array ids(const std::vector<core::incident_id>& v) {
   return out;
 }
 
+// "en_route": the proto's UnitState name without UNIT_, in lower case, so the
+// API and the crew feed name states alike.
+std::string state_code(core::unit_state st) {
+  std::string name = v1::UnitState_Name(codec::to_proto(st));
+  if (name.starts_with("UNIT_")) name.erase(0, 5);
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 std::string_view role_of(d::actor_role r) {
   return d::actor_name(r);
 }
@@ -53,7 +63,7 @@ std::string_view role_of(d::actor_role r) {
 json::object unit_json(const d::unit& u) {
   return {{"unit_id", u.config.id.value()},
           {"call_sign", u.config.call_sign},
-          {"state", d::state_name(u.state)},
+          {"state", state_code(u.state)},
           {"signed_on", u.signed_on},
           {"crew", json::value_from(u.crew)},
           {"skills", json::value_from(u.skills)},
@@ -72,7 +82,7 @@ json::object assignment_json(const core::engine& engine, const d::incident& inc,
   const auto* u = engine.board().find_unit(a.unit);
   json::object out{{"unit_id", a.unit.value()},
                    {"call_sign", u ? u->config.call_sign : a.unit.value()},
-                   {"stage", d::state_name(a.stage)},
+                   {"stage", state_code(a.stage)},
                    {"live", a.live()},
                    {"alert_id", a.alert_number},
                    {"acknowledged_by_radio", a.acknowledged_by_radio},
@@ -83,7 +93,7 @@ json::object assignment_json(const core::engine& engine, const d::incident& inc,
   if (!detail) return out;
   json::array steps;
   for (const auto& s : a.steps) {
-    steps.push_back(json::object{{"state", d::state_name(s.state)},
+    steps.push_back(json::object{{"state", state_code(s.state)},
                                  {"at", opt_time(s.at)},
                                  {"skipped", s.skipped()},
                                  {"recorded_at", iso8601(s.recorded_at)},
