@@ -92,9 +92,7 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
       case v1::CrewClientFrame::kStatus:
         return status(rid, f.status());
       case v1::CrewClientFrame::kLocation:
-        return send_error(rid,
-                          "location alone is not recorded yet: send it with a status "
-                          "(status.location)");
+        return location(rid, f.location());
       case v1::CrewClientFrame::kSignOff:
         return sign_off(rid);
       case v1::CrewClientFrame::FRAME_NOT_SET:
@@ -229,6 +227,33 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
     signed_on(rid, *u, since);
   }
 
+  void location(const std::string& rid, const v1::CrewLocationUpdate& l) {
+    const auto u = engine_unit();
+    if (!u) return send_error(rid, "you are not signed on to a unit: sign on first");
+    if (!l.has_location()) return send_error(rid, "location is required");
+    auto e = event(next_event_id());
+    auto* c = e.mutable_dispatch()->mutable_crew_location();
+    c->set_unit_id(u->value());
+    *c->mutable_location() = l.location();
+    if (l.has_at()) *c->mutable_at() = l.at();
+    submit(std::move(e), rid, [rid, on = *u](session& self, const std::string& refused) {
+      if (!refused.empty()) return self.send_error(rid, refused);
+      self.answer_status(rid, on);
+    });
+  }
+
+  // statusResult with the unit's state and current incident now.
+  void answer_status(const std::string& rid, const core::unit_id& on) {
+    const auto* unit = feed_.engine_.board().find_unit(on);
+    v1::CrewServerFrame f;
+    if (unit) {
+      f.mutable_status_result()->set_state(codec::to_proto(unit->state));
+      if (const auto cur = unit->current())
+        f.mutable_status_result()->set_incident_id(cur->value());
+    }
+    send(std::move(f), rid);
+  }
+
   void sign_off(const std::string& rid) {
     const auto u = engine_unit();
     if (!u) return send_error(rid, "you are not signed on to a unit");
@@ -289,14 +314,7 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
     if (s.has_at()) *e.mutable_occurred_time() = s.at();
     submit(std::move(e), rid, [rid, on = *u](session& self, const std::string& refused) {
       if (!refused.empty()) return self.send_error(rid, refused);
-      const auto* unit = self.feed_.engine_.board().find_unit(on);
-      v1::CrewServerFrame f;
-      if (unit) {
-        f.mutable_status_result()->set_state(codec::to_proto(unit->state));
-        if (const auto cur = unit->current())
-          f.mutable_status_result()->set_incident_id(cur->value());
-      }
-      self.send(std::move(f), rid);
+      self.answer_status(rid, on);
     });
   }
 

@@ -217,6 +217,13 @@ std::optional<d::command> to_core(const v1::DispatchCommand& c) {
     }
     case v1::DispatchCommand::kCrewSignOff:
       return d::crew_sign_off{unit(c.crew_sign_off().unit_id())};
+    case v1::DispatchCommand::kCrewLocation: {
+      const auto& l = c.crew_location();
+      d::crew_location out{
+          .unit = unit(l.unit_id()), .location = to_core(l.location()), .occurred_at = {}};
+      if (l.has_at()) out.occurred_at = from_proto_time(l.at());
+      return out;
+    }
     case v1::DispatchCommand::COMMAND_NOT_SET:
       return std::nullopt;
   }
@@ -297,6 +304,11 @@ v1::DispatchCommand to_proto(const d::command& command) {
           if (c.location) *s->mutable_location() = to_proto(*c.location);
         } else if constexpr (std::is_same_v<T, d::crew_sign_off>) {
           out.mutable_crew_sign_off()->set_unit_id(c.unit.value());
+        } else if constexpr (std::is_same_v<T, d::crew_location>) {
+          auto* l = out.mutable_crew_location();
+          l->set_unit_id(c.unit.value());
+          *l->mutable_location() = to_proto(c.location);
+          if (c.occurred_at) *l->mutable_at() = to_proto_time(*c.occurred_at);
         }
         // recommend and crew_status_update have no DispatchCommand twin: a
         // recommendation is a query, a status is a CrewStatus event.
@@ -357,6 +369,9 @@ std::optional<std::string> dispatch_problem(const v1::DispatchCommand& c) {
       return need_unit(c.crew_sign_on().unit_id());
     case v1::DispatchCommand::kCrewSignOff:
       return need_unit(c.crew_sign_off().unit_id());
+    case v1::DispatchCommand::kCrewLocation:
+      if (!c.crew_location().has_location()) return "crew_location.location is required";
+      return need_unit(c.crew_location().unit_id());
   }
   return std::nullopt;
 }

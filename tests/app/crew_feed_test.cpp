@@ -456,3 +456,27 @@ TEST_CASE("crew feed: the upgrade needs one of the two subprotocols") {
   REQUIRE(std::holds_alternative<net::http_response>(decision));
   CHECK(std::get<net::http_response>(decision).status == 400);
 }
+
+TEST_CASE("crew feed: a location report is recorded and moves the unit's ETA origin") {
+  fake_log log{one_car()};
+  app::crew_feed feed(log.engine, log.submit());
+  log.feed = &feed;
+  device dev(feed, alice);
+  v1::CrewClientFrame where;
+  where.set_request_id("loc");
+  where.mutable_location()->mutable_location()->set_latitude(50.95);
+  where.mutable_location()->mutable_location()->set_longitude(-1.35);
+  dev.send(where);
+  CHECK(dev.unread().at(0).error().reason() == "you are not signed on to a unit: sign on first");
+
+  dev.send(sign_on("u1"));
+  (void)dev.unread();
+  dev.send(where);
+  const auto frames = dev.unread();
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].request_id() == "loc");
+  CHECK(frames[0].status_result().state() == v1::UNIT_AVAILABLE);
+  CHECK(log.engine.board().find_unit(core::unit_id{"u1"})->last_location ==
+        core::geo_point{50.95, -1.35});
+  CHECK(log.events.back().dispatch().has_crew_location());
+}

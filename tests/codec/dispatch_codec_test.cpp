@@ -67,6 +67,9 @@ std::vector<d::command> every_command() {
       d::crew_sign_on{core::unit_id{"mhrc1"}, {"alice"}, std::nullopt, std::nullopt},
       d::crew_sign_on{core::unit_id{"mhrc1"}, {}, std::vector<std::string>{}, std::nullopt},
       d::crew_sign_off{core::unit_id{"mhrc1"}},
+      d::crew_location{core::unit_id{"mhrc1"}, core::geo_point{50.5, -1.25},
+                       core::from_micros(1'700'000'000'123'456)},
+      d::crew_location{core::unit_id{"mhrc1"}, core::geo_point{-33.9, 151.2}, std::nullopt},
   };
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -52,10 +53,10 @@ class crew {
 
   // Connects (again), signs on or resumes, and works alerts until the
   // connection drops or enough jobs are done. True when done.
-  bool run_connection() {
+  bool run_connection() try {
     crisisline::test::ws_client ws(o_.port, "/v1/crew/feed", {"crisisline.v1.json"},
                                    {{"Authorization", "Bearer " + token_}});
-    if (!ws.is_open()) throw std::runtime_error("upgrade refused: " + ws.body());
+    if (!ws.is_open()) throw std::invalid_argument("upgrade refused: " + ws.body());
     send(ws,
          {{"requestId", "on"}, {"signOn", {{"unitId", o_.unit}, {"crew", json::array{o_.user}}}}});
     send(ws, {{"requestId", "resume"}, {"resume", {{"since", std::to_string(last_alert_)}}}});
@@ -74,6 +75,10 @@ class crew {
       work(ws, alert);
       if (o_.jobs != 0 && ++done_ >= o_.jobs) return true;
     }
+  } catch (const std::runtime_error& e) {
+    // A dropped connection or a timeout: reconnect and resume.
+    say({{"reconnecting", e.what()}});
+    return false;
   }
 
  private:
@@ -82,13 +87,25 @@ class crew {
     say({{"sent", frame}});
   }
 
+  // Sends and waits for the answer to it (committed by then), printing
+  // whatever else arrives meanwhile. Throws if the connection drops.
+  void request(crisisline::test::ws_client& ws, const json::object& frame) {
+    send(ws, frame);
+    const auto& id = frame.at("requestId");
+    for (;;) {
+      const auto reply = json::parse(ws.read_text(30s)).as_object();
+      say({{"received", reply}});
+      if (reply.contains("requestId") && reply.at("requestId") == id) return;
+    }
+  }
+
   void status(crisisline::test::ws_client& ws, const char* state) {
-    send(ws, {{"requestId", state}, {"status", {{"state", state}}}});
+    request(ws, {{"requestId", state}, {"status", {{"state", state}}}});
   }
 
   void work(crisisline::test::ws_client& ws, const json::object& alert) {
     std::this_thread::sleep_for(o_.ack_after);
-    send(ws, {{"requestId", "ack"}, {"ack", {{"alertId", alert.at("id")}}}});
+    request(ws, {{"requestId", "ack"}, {"ack", {{"alertId", alert.at("id")}}}});
     std::this_thread::sleep_for(o_.en_route_after);
     status(ws, "UNIT_EN_ROUTE");
     std::this_thread::sleep_for(o_.on_scene_after);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
@@ -1101,6 +1102,26 @@ result dispatch_board::handle(const crew_sign_on& c, context& ctx) {
   u->location_at = c.location ? std::optional<timestamp>{ctx.at} : std::nullopt;
   record_unit(*u, std::nullopt, before, unit_state::available, ctx.at, "signed on", ctx);
   offer_to_queued(*u, std::nullopt, ctx);
+  return result::accept({});
+}
+
+result dispatch_board::handle(const crew_location& c, context& ctx) {
+  if (ctx.by.role == actor_role::crew && ctx.by.unit != c.unit)
+    return forbidden("a crew may report only their own unit's location");
+  if (ctx.by.role != actor_role::crew && ctx.by.role != actor_role::dispatcher)
+    return forbidden("only the crew or a dispatcher may report a unit's location");
+  auto* u = unit_ptr(c.unit);
+  if (!u) return not_found("no unit " + c.unit.value());
+  if (!u->signed_on) return conflict(u->config.call_sign + " is not signed on");
+  if (!(std::isfinite(c.location.latitude) && std::isfinite(c.location.longitude) &&
+        std::abs(c.location.latitude) <= 90.0 && std::abs(c.location.longitude) <= 180.0))
+    return invalid("the location is not a valid latitude and longitude");
+  if (c.occurred_at) ctx.at = std::min(*c.occurred_at, ctx.now);
+  // An older fix than the one held (a delayed report) is ignored, not refused:
+  // the device did nothing wrong.
+  if (u->location_at && ctx.at < *u->location_at) return result::accept({});
+  u->last_location = c.location;
+  u->location_at = ctx.at;
   return result::accept({});
 }
 

@@ -92,6 +92,7 @@ class dispatch_board {
   result handle(const reopen& c, context& ctx);
   result handle(const crew_sign_on& c, context& ctx);
   result handle(const crew_sign_off& c, context& ctx);
+  result handle(const crew_location& c, context& ctx);
 
   // Checks shared by assign_unit and a stand-down's replacement; empty when ok.
   [[nodiscard]] std::optional<result> check_assignable(const incident& inc, const unit& u,

@@ -231,16 +231,27 @@ struct crew_sign_on {
   friend bool operator==(const crew_sign_on&, const crew_sign_on&) = default;
 };
 
+// Where a unit is between statuses (crew, or a dispatcher for them): for ETAs
+// and recommendations. The unit's state does not change.
+struct crew_location {
+  unit_id unit;
+  geo_point location;
+  // When it was measured on the device; a clock ahead of `now` is capped at `now`.
+  std::optional<timestamp> occurred_at;
+
+  friend bool operator==(const crew_location&, const crew_location&) = default;
+};
+
 struct crew_sign_off {
   unit_id unit;
 
   friend bool operator==(const crew_sign_off&, const crew_sign_off&) = default;
 };
 
-using command =
-    std::variant<raise_incident, link_contact, set_monitored, queue_incident, recommend,
-                 assign_unit, alert_sent, acknowledge, confirm_by_radio, re_alert,
-                 crew_status_update, stand_down, end_incident, reopen, crew_sign_on, crew_sign_off>;
+using command = std::variant<raise_incident, link_contact, set_monitored, queue_incident, recommend,
+                             assign_unit, alert_sent, acknowledge, confirm_by_radio, re_alert,
+                             crew_status_update, stand_down, end_incident, reopen, crew_sign_on,
+                             crew_sign_off, crew_location>;
 
 // "assign_unit", for logs and rejections.
 [[nodiscard]] std::string_view command_name(const command& c);
