@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/dispatch/commands.hpp"
+#include "core/shared_types.hpp"
 #include "core/time.hpp"
 
 // Domain events: the core's view of what codec/ decodes from
@@ -89,8 +91,6 @@ struct text_status {
   std::uint32_t error_code = 0;
 };
 
-enum class triage_category { unspecified, a, b, c, d, e, f, g };
-
 enum class nurse_status { unspecified, available, on_break, offline };
 
 struct nurse_sign_on {
@@ -167,25 +167,6 @@ struct console_command {
   console_action action;
 };
 
-enum class unit_state {
-  unspecified,
-  unavailable,
-  available,
-  assigned,
-  alerted,
-  acknowledged,
-  en_route,
-  on_scene,
-  transporting,
-  at_destination,
-  clear
-};
-
-struct geo_point {
-  double latitude = 0;
-  double longitude = 0;
-};
-
 struct crew_status {
   std::string unit_id;
   unit_state state = unit_state::unspecified;
@@ -193,6 +174,12 @@ struct crew_status {
   std::optional<geo_point> location;
   std::string reason;
   std::string destination;
+};
+
+// A command to the dispatch board (recommend, a query, never appears here).
+// Who gave it is the event's actor.
+struct dispatch_command {
+  dispatch::command command;
 };
 
 struct timer_fired {
@@ -211,7 +198,7 @@ struct outbound_result {
 
 using event_payload =
     std::variant<std::monostate, call_event, text_event, keyword_text, text_status, console_command,
-                 crew_status, timer_fired, outbound_result>;
+                 crew_status, timer_fired, outbound_result, dispatch_command>;
 
 // One committed entry of the log.
 struct event {
