@@ -15,6 +15,7 @@
 #include "app/outbox_sender.hpp"
 #include "app/report_endpoints.hpp"
 #include "app/sms_webhook.hpp"
+#include "app/static_files.hpp"
 #include "app/voice_webhook.hpp"
 #include "codec/clinical_settings.hpp"
 #include "codec/config_loader.hpp"
@@ -189,6 +190,8 @@ int serve(const serve_options& opts) {
                    wall_clock);
   add_sms_routes(routes, pipeline, engine, *routing, twilio,
                  sms_limits{.max_body_bytes = config.sms().max_body_bytes()}, wall_clock);
+  const static_files console(console_files());
+  add_console_routes(routes, console);
   add_ops_routes(routes, ops_sources{.writer = *writer,
                                      .pipeline = pipeline,
                                      .server = [&server] { return server.get(); },
