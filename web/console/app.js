@@ -21,17 +21,22 @@ function showView(id) {
   heading.focus();
 }
 
-function signedOut(message) {
-  nurse?.hide();
-  supervisor?.hide();
-  current = null;
-  user = null;
+// Signing out reloads the page, so nothing of the last user's records stays in
+// the DOM or in memory; a message for the sign-in form survives the reload.
+function signOut(message) {
   api.setToken('');
+  if (message) sessionStorage.setItem('crisisline.signin-message', message);
+  location.replace('/');
+}
+
+function showSignIn() {
   $('nav').hidden = true;
   $('who').hidden = true;
   $('logout').hidden = true;
   $('feed-state').hidden = true;
   showView('view-login');
+  const message = sessionStorage.getItem('crisisline.signin-message');
+  sessionStorage.removeItem('crisisline.signin-message');
   showError('login-error', message ? { detail: message } : null);
   $('login-username').focus();
 }
@@ -101,8 +106,7 @@ async function login(form) {
 
 async function logout() {
   try { await api.request('POST', '/v1/auth/logout', {}); } catch { /* the token is dropped either way */ }
-  signedOut();
-  announce('Signed out.');
+  signOut('You have signed out.');
 }
 
 function setContrast(on) {
@@ -118,7 +122,7 @@ async function start() {
   $('login-form').addEventListener('submit', (e) => { e.preventDefault(); login(e.target); });
   $('logout').addEventListener('click', logout);
   window.addEventListener('hashchange', route);
-  api.onUnauthorized = () => { if (user) signedOut('Your session has ended. Please sign in again.'); };
+  api.onUnauthorized = () => { if (user) signOut('Your session has ended. Please sign in again.'); };
   if (api.token) {
     try {
       const me = await api.get('/v1/me');
@@ -126,7 +130,7 @@ async function start() {
       return;
     } catch { api.setToken(''); }
   }
-  signedOut();
+  showSignIn();
 }
 
 start();

@@ -34,6 +34,7 @@ export class Conversation {
   async open(id) {
     this.id = String(id);
     this.data = null;
+    this.rendered = null;
     $('conversation').hidden = false;
     $('conv-h').textContent = `Conversation: contact ${this.id}`;
     $('conv-messages').replaceChildren();
@@ -108,15 +109,18 @@ export class Conversation {
   renderMessages(c) {
     const messages = c.messages || (c.replies || []).map((r) => ({ direction: 'out', at: r.at, body: r.body }));
     const list = $('conv-messages');
-    // Append only what is new, so the log region announces just the new messages.
-    const have = list.children.length;
-    if (have > messages.length) list.replaceChildren();
+    // Append only what is new. Texts that arrive while the conversation is
+    // open are announced; the history shown on opening is not read out.
+    if (list.children.length > messages.length) list.replaceChildren();
     const start = list.children.length;
+    const opening = this.rendered !== this.id;
+    this.rendered = this.id;
     messages.slice(start).forEach((m) => {
       const out = m.direction === 'out';
       list.append(h('li', { class: out ? 'out' : 'in' },
         h('span', { class: 'meta' }, `${out ? 'Sent' : 'Received'} ${clock(m.at)}${m.status ? `, ${m.status}` : ''}`),
         h('span', { class: 'body' }, m.body ?? '')));
+      if (!opening && !out) announce(`New text on contact ${this.id}: ${m.body ?? ''}`);
     });
     // Statuses (sent, delivered) change in place.
     messages.slice(0, start).forEach((m, i) => {
