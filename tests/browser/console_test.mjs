@@ -150,6 +150,35 @@ async function waitFor(what, predicate, ms = STEP_MS) {
   }
 }
 
+// Every visible element with its own text: the contrast of its colour with the
+// first opaque background behind it (WCAG 2 relative luminance).
+async function checkContrast(page, theme) {
+  const low = await page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !el.checkVisibility?.() || el.closest('.visually-hidden')) continue;
+      const [a, b] = [lum(rgb(getComputedStyle(el).color).slice(0, 3)), lum(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) out.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+    }
+    return out;
+  });
+  check(low.length === 0, `text below 4.5:1 in ${theme}:\n  ${low.join('\n  ')}`);
+}
+
 // ---- the test ----
 
 async function main() {
@@ -251,10 +280,12 @@ access_numbers { number: "${SHARED_NUMBER}" route: "sms_keyword" }
   await page.getByRole('heading', { name: `Conversation: contact ${contactId}` }).waitFor({ state: 'hidden' });
   await page.getByText('No contacts assigned to you.').waitFor();
 
-  step('high contrast toggle');
+  step('text contrast is at least WCAG AA (4.5:1) in both themes');
+  await checkContrast(page, 'the default theme');
   await page.getByRole('button', { name: 'High contrast' }).click();
   check(await page.evaluate(() => document.documentElement.classList.contains('hc')), 'high contrast not applied');
   check(await page.getByRole('button', { name: 'High contrast' }).getAttribute('aria-pressed') === 'true', 'toggle not pressed');
+  await checkContrast(page, 'high contrast');
 
   check(problems.length === 0, `browser reported:\n  ${problems.join('\n  ')}`);
   await browser.close();

@@ -1,7 +1,7 @@
 // One contact: facts, previous contacts, messages, and every action a nurse
 // takes on it (reply, note, triage, transfer, callback, close).
 import { $, h, announce, showError, busy } from './dom.js';
-import { BANDS, OUTCOMES, bandBadge, channelName, clock, fillSelect } from './labels.js';
+import { BANDS, OUTCOMES, bandBadge, channelName, clock, duration, fillSelect } from './labels.js';
 import { formKey, formDone } from './api.js';
 
 export class Conversation {
@@ -11,6 +11,8 @@ export class Conversation {
     this.hooks = hooks;
     this.id = null;
     this.data = null;
+    // Crew status per contact, from the feed's dispatch updates.
+    this.dispatch = new Map();
     fillSelect($('triage-category'), BANDS, 'Choose a category');
     fillSelect($('close-outcome'), OUTCOMES, 'Choose an outcome');
     this.wire();
@@ -82,6 +84,8 @@ export class Conversation {
     if (c.risk_rules?.length) facts.push(['Risk signals', c.risk_rules.join(', ')]);
     if (c.from_withheld) facts.push(['Number', 'Withheld: cannot be texted or called back']);
     if (c.opted_out) facts.push(['Opted out', 'Yes: only clinically necessary replies, as a clinician task']);
+    const response = c.dispatch || this.dispatch.get(this.id);
+    if (response) facts.push(['Response', describeDispatch(response)]);
     if (c.outcome_code) facts.push(['Outcome', `${c.outcome_code}: ${OUTCOMES[c.outcome_code] || ''}`]);
     $('conv-facts').replaceChildren(...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 
@@ -202,4 +206,10 @@ export class Conversation {
       this.leave();
     }
   }
+}
+
+function describeDispatch(d) {
+  const units = (d.units || []).map((u) => `${u.unit} ${String(u.state || '').replaceAll('_', ' ')}` +
+    (u.eta_seconds !== undefined && u.eta_seconds !== null ? ` (arriving in about ${duration(u.eta_seconds)})` : ''));
+  return `Incident ${d.incident_id}${units.length ? `: ${units.join('; ')}` : ': no unit assigned yet'}`;
 }

@@ -206,6 +206,9 @@ export class NurseConsole {
     else if (f.queue_changed) this.refreshQueue();
     if (f.offers !== undefined) this.setOffers(f.offers);
     if (f.nurse !== undefined && this.me) { this.me.nurse = f.nurse; this.renderShift(); }
+    for (const c of f.contacts || []) {
+      if (c.dispatch) this.conversation.dispatch.set(String(c.contact_id), c.dispatch);
+    }
     if (Array.isArray(f.contacts) && f.contacts.length) {
       // Updates carry only what changed; the list is re-read (at most a few
       // times a second, the server coalesces) so it stays exact.
