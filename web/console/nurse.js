@@ -204,17 +204,19 @@ export class NurseConsole {
     if (f.type !== 'update') return;
     if (f.queue !== undefined) this.setQueue(queueEntries(f.queue));
     else if (f.queue_changed) this.refreshQueue();
-    if (f.offers !== undefined) this.setOffers(f.offers);
     if (f.nurse !== undefined && this.me) { this.me.nurse = f.nurse; this.renderShift(); }
     for (const c of f.contacts || []) {
       if (c.dispatch) this.conversation.dispatch.set(String(c.contact_id), c.dispatch);
     }
-    if (Array.isArray(f.contacts) && f.contacts.length) {
-      // Updates carry only what changed; the list is re-read (at most a few
-      // times a second, the server coalesces) so it stays exact.
-      this.refreshContactsSoon();
-      this.conversation.changed(f.contacts.map((c) => String(c.contact_id)));
+    if (f.offers !== undefined) {
+      this.setOffers(f.offers);
+      if (f.contacts?.length) this.refreshListsSoon();
+    } else {
+      // Updates carry only what changed; offers and my contacts are re-read
+      // (at most a few times a second, the server coalesces) so they stay exact.
+      this.refreshListsSoon();
     }
+    if (f.contacts?.length) this.conversation.changed(f.contacts.map((c) => String(c.contact_id)));
     for (const n of f.notices || []) this.addNotice(n);
   }
 
@@ -232,16 +234,16 @@ export class NurseConsole {
     } catch (e) { showError('offers-error', e); }
   }
 
-  refreshContactsSoon() {
-    if (this.contactsTimer) return;
-    this.contactsTimer = setTimeout(async () => {
-      this.contactsTimer = null;
-      try { this.setContacts((await this.api.get('/v1/console/contacts'))?.contacts || []); } catch { /* next frame or poll */ }
-    }, 250);
+  refreshListsSoon() {
+    if (this.listsTimer) return;
+    this.listsTimer = setTimeout(() => { this.listsTimer = null; this.refreshLists(); }, 250);
   }
 
   async refreshQueue() {
-    try { this.setQueue(queueEntries(await this.api.get(`/v1/queue?limit=${QUEUE_ROWS}`))); } catch { /* next poll */ }
+    try {
+      const q = await this.api.get(`/v1/queue?limit=${QUEUE_ROWS}`);
+      this.setQueue(queueEntries(q), q?.waiting);
+    } catch { /* next poll */ }
   }
 
   // ---- offers ----
@@ -280,7 +282,17 @@ export class NurseConsole {
     }));
   }
 
+  // Waiting times move on between updates.
+  tickQueue() {
+    const elapsed = (Date.now() - (this.queueAt || Date.now())) / 1000;
+    for (const row of $('queue-body').children) {
+      const e = this.queue.find((x) => String(x.contact_id) === row.dataset.contact);
+      if (e) row.querySelector('.waited').textContent = duration(Number(e.waited_seconds) + elapsed);
+    }
+  }
+
   tickOffers() {
+    this.tickQueue();
     const elapsed = (Date.now() - this.offersAt) / 1000;
     for (const li of $('offers').children) {
       const o = this.offers.find((x) => String(x.contact_id) === li.dataset.contact);
@@ -341,17 +353,16 @@ export class NurseConsole {
 
   // ---- queue ----
 
-  setQueue(entries) {
+  setQueue(entries, total) {
     const key = JSON.stringify(entries.map((e) => [e.contact_id, e.band, e.rank, e.offered_to]));
     this.queue = entries;
-    $('queue-summary').textContent = entries.length
-      ? `${entries.length} waiting${entries.length >= QUEUE_ROWS ? ' or more' : ''}. Longest wait ${duration(Math.max(...entries.map((e) => Number(e.waited_seconds) || 0)))}.`
+    this.queueAt = Date.now();
+    const waiting = total ?? entries.length;
+    $('queue-summary').textContent = waiting
+      ? `${waiting} waiting${total === undefined && entries.length >= QUEUE_ROWS ? ' or more' : ''}.`
       : 'Nobody is waiting.';
     if (key === this.queueKey) {
-      for (const row of $('queue-body').children) {
-        const e = entries.find((x) => String(x.contact_id) === row.dataset.contact);
-        if (e) row.querySelector('.waited').textContent = duration(e.waited_seconds);
-      }
+      this.tickQueue();
       return;
     }
     this.queueKey = key;
