@@ -30,7 +30,12 @@ struct principal {
   staff_role role = staff_role::nurse;
   // Login session id (for audit); empty for integration tokens.
   std::string session;
+  // The account's display name (the token's name for integrations).
+  std::string display_name;
 };
+
+// "nurse, supervisor": for the 403 detail and the README.
+[[nodiscard]] std::string role_list(const std::vector<staff_role>& roles);
 
 // Authenticates a request from "Authorization: Bearer <token>" (a staff login
 // token or an integration token); WebSocket upgrades from browsers, which

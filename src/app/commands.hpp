@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,5 +52,22 @@ struct explain_options {
 // 2 for bad arguments or configuration, 1 if the log cannot be read or has no
 // such contact.
 int explain_contact(const explain_options& opts);
+
+struct staff_options {
+  // add, disable, enable, reset-password or list.
+  std::string action;
+  std::string db_path;
+  std::string username;
+  std::string role;
+  std::string display_name;
+  // Read the password from stdin (one line) instead of prompting.
+  bool password_stdin = false;
+  std::size_t min_password_length = 12;
+};
+
+// Manages staff accounts in the database, also while the server runs. 0 on
+// success, 1 if the user exists (add) or does not (others), 2 for bad
+// arguments or a password that breaks the rules.
+int staff(const staff_options& opts);
 
 }  // namespace crisisline::app

@@ -164,78 +164,67 @@ net::http_response json_response(const json::value& v) {
   return net::http_response{200, "application/json", {}, json::serialize(v)};
 }
 
-// Wraps a handler so it runs only with a valid bearer token.
-net::handler authorized(const bearer_auth& auth, net::handler h) {
-  return [&auth, h = std::move(h)](net::http_request&& req, net::responder respond) {
-    if (!auth.check(req.header("authorization"))) {
-      auto r = net::http_response::error(401, "unauthorized", "a valid bearer token is required");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return respond(std::move(r));
+}  // namespace
+
+guarded_handler queue_view(const core::engine& engine, std::function<core::timestamp()> now) {
+  return [&engine, now = std::move(now)](const principal&, net::http_request&& req,
+                                         net::responder respond) {
+    // Bounded: a supervisor needs the top of the queue and the totals,
+    // not a response the size of the whole queue.
+    std::size_t limit = 500;
+    if (const auto text = req.query_param("limit"); !text.empty()) {
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+      if (ec != std::errc{} || end != text.data() + text.size() || limit == 0 || limit > 10'000) {
+        return respond(net::http_response::error(400, "invalid_limit",
+                                                 "limit must be a number from 1 to 10000"));
+      }
     }
-    h(std::move(req), std::move(respond));
+    const auto t = now();
+    const auto snapshot = engine.queue_snapshot(t);
+    json::array entries;
+    json::object by_band;
+    std::size_t breached = 0;
+    for (const auto& q : snapshot) {
+      if (entries.size() < limit) entries.push_back(queue_entry(q));
+      auto& n = by_band[core::triage_code(q.band)];
+      n = n.is_null() ? json::value(1) : json::value(n.as_int64() + 1);
+      if (q.time_to_breach.count() < 0) ++breached;
+    }
+    respond(json_response(json::object{{"as_of", iso8601(t)},
+                                       {"waiting", snapshot.size()},
+                                       {"breached", breached},
+                                       {"by_band", std::move(by_band)},
+                                       {"entries", std::move(entries)}}));
   };
 }
 
-}  // namespace
+guarded_handler nurses_view(const core::engine& engine) {
+  return [&engine](const principal&, net::http_request&&, net::responder respond) {
+    json::array nurses;
+    for (const auto& n : engine.nurses()) nurses.push_back(nurse(n));
+    respond(json_response(json::object{{"nurses", std::move(nurses)}}));
+  };
+}
 
-void add_view_routes(net::router& r, const core::engine& engine, const bearer_auth& auth,
-                     std::function<core::timestamp()> now) {
-  r.add("GET", "/v1/queue",
-        authorized(auth, [&engine, now](net::http_request&& req, net::responder respond) {
-          // Bounded: a supervisor needs the top of the queue and the totals,
-          // not a response the size of the whole queue.
-          std::size_t limit = 500;
-          if (const auto text = req.query_param("limit"); !text.empty()) {
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
-            if (ec != std::errc{} || end != text.data() + text.size() || limit == 0 ||
-                limit > 10'000) {
-              return respond(net::http_response::error(400, "invalid_limit",
-                                                       "limit must be a number from 1 to 10000"));
-            }
-          }
-          const auto t = now();
-          const auto snapshot = engine.queue_snapshot(t);
-          json::array entries;
-          json::object by_band;
-          std::size_t breached = 0;
-          for (const auto& q : snapshot) {
-            if (entries.size() < limit) entries.push_back(queue_entry(q));
-            auto& n = by_band[core::triage_code(q.band)];
-            n = n.is_null() ? json::value(1) : json::value(n.as_int64() + 1);
-            if (q.time_to_breach.count() < 0) ++breached;
-          }
-          respond(json_response(json::object{{"as_of", iso8601(t)},
-                                             {"waiting", snapshot.size()},
-                                             {"breached", breached},
-                                             {"by_band", std::move(by_band)},
-                                             {"entries", std::move(entries)}}));
-        }));
-  r.add("GET", "/v1/nurses",
-        authorized(auth, [&engine](net::http_request&&, net::responder respond) {
-          json::array nurses;
-          for (const auto& n : engine.nurses()) nurses.push_back(nurse(n));
-          respond(json_response(json::object{{"nurses", std::move(nurses)}}));
-        }));
-  r.add_prefix("GET", "/v1/contacts/",
-               authorized(auth, [&engine](net::http_request&& req, net::responder respond) {
-                 const std::string_view id_text = std::string_view(req.path).substr(13);
-                 std::uint64_t id = 0;
-                 const auto [end, ec] =
-                     std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-                 if (ec != std::errc{} || end != id_text.data() + id_text.size()) {
-                   return respond(net::http_response::error(400, "invalid_contact_id",
-                                                            "contact ids are positive integers"));
-                 }
-                 const auto* c = engine.find_contact(core::contact_id{id});
-                 if (!c) {
-                   return respond(net::http_response::error(404, "not_found",
-                                                            "no contact " + std::to_string(id)));
-                 }
-                 auto body = contact(*c);
-                 body["outbound"] = outbound_for(engine, c->id);
-                 body["opted_out"] = engine.outbox().opted_out(c->from);
-                 respond(json_response(body));
-               }));
+guarded_handler contact_view(const core::engine& engine) {
+  return [&engine](const principal&, net::http_request&& req, net::responder respond) {
+    const std::string_view id_text = std::string_view(req.path).substr(13);
+    std::uint64_t id = 0;
+    const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (ec != std::errc{} || end != id_text.data() + id_text.size()) {
+      return respond(net::http_response::error(400, "invalid_contact_id",
+                                               "contact ids are positive integers"));
+    }
+    const auto* c = engine.find_contact(core::contact_id{id});
+    if (!c) {
+      return respond(
+          net::http_response::error(404, "not_found", "no contact " + std::to_string(id)));
+    }
+    auto body = contact(*c);
+    body["outbound"] = outbound_for(engine, c->id);
+    body["opted_out"] = engine.outbox().opted_out(c->from);
+    respond(json_response(body));
+  };
 }
 
 }  // namespace crisisline::app

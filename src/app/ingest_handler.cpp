@@ -1,5 +1,6 @@
 #include "app/ingest_handler.hpp"
 
+#include "app/staff_actor.hpp"
 #include "app/submit_refused.hpp"
 
 #include <google/protobuf/util/json_util.h>
@@ -37,18 +38,11 @@ net::http_response render(const v1::IngestResponse& r, body_format f) {
 
 }  // namespace
 
-ingest_handler::ingest_handler(event_pipeline& pipeline, const bearer_auth& auth,
-                               ingest_limits limits)
-    : pipeline_(pipeline), auth_(auth), limits_(limits) {}
+ingest_handler::ingest_handler(event_pipeline& pipeline, ingest_limits limits)
+    : pipeline_(pipeline), limits_(limits) {}
 
-void ingest_handler::operator()(net::http_request&& req, net::responder respond) {
-  const auto integration = auth_.check(req.header("authorization"));
-  if (!integration) {
-    auto r = net::http_response::error(401, "unauthorized",
-                                       "a valid integration bearer token is required");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return respond(std::move(r));
-  }
+void ingest_handler::operator()(const principal& who, net::http_request&& req,
+                                net::responder respond) {
   const auto format = format_of(req.header("content-type"));
   if (!format) {
     return respond(net::http_response::error(
@@ -86,12 +80,9 @@ void ingest_handler::operator()(net::http_request&& req, net::responder respond)
       return respond(net::http_response::error(400, "invalid_event",
                                                "events[" + std::to_string(i) + "]: " + *problem));
     }
-    // Integrations act as themselves: the actor is who holds the token, not
-    // who the body claims to be.
-    auto* actor = e->mutable_actor();
-    actor->set_kind(v1::Actor::INTEGRATION);
-    actor->set_id(*integration);
-    actor->set_role("integration");
+    // Callers act as themselves: the actor is who holds the token, not who
+    // the body claims to be.
+    *e->mutable_actor() = to_actor(who);
     events.push_back(std::move(*e));
   }
 

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "app/bearer_auth.hpp"
+#include "app/access.hpp"
 #include "app/event_pipeline.hpp"
 #include "net/http_message.hpp"
 
@@ -14,17 +14,17 @@ struct ingest_limits {
 };
 
 // POST /v1/events: an EventBatch as protobuf binary or its JSON mapping,
-// from an integration holding a bearer token. Answers only after commit, one
+// from an integration or an admin (see serve.cpp for the role rule). Each
+// event's actor is the caller, whatever the body claims. Answers only after commit, one
 // result per event (COMMITTED or DUPLICATE, with the seq). A batch with any
 // invalid event is refused whole with 400 and nothing is written.
 class ingest_handler {
  public:
-  ingest_handler(event_pipeline& pipeline, const bearer_auth& auth, ingest_limits limits);
-  void operator()(net::http_request&& req, net::responder respond);
+  ingest_handler(event_pipeline& pipeline, ingest_limits limits);
+  void operator()(const principal& who, net::http_request&& req, net::responder respond);
 
  private:
   event_pipeline& pipeline_;
-  const bearer_auth& auth_;
   ingest_limits limits_;
 };
 

@@ -14,6 +14,7 @@
 #include "app/ops_endpoints.hpp"
 #include "app/outbox_sender.hpp"
 #include "app/report_endpoints.hpp"
+#include "app/session_auth.hpp"
 #include "app/sms_webhook.hpp"
 #include "app/static_files.hpp"
 #include "app/voice_webhook.hpp"
@@ -169,18 +170,51 @@ int serve(const serve_options& opts) {
     return exit_commit_failed;
   }
 
+  const auto& cc = config.console();
+  std::unique_ptr<session_auth> access;
+  try {
+    access = std::make_unique<session_auth>(
+        loop, sc.path(), auth,
+        session_settings{
+            .ttl = std::chrono::seconds(cc.session_ttl_seconds()),
+            .throttle = {.max_failures_per_user = cc.login_max_failures_per_user(),
+                         .max_failures_per_address = cc.login_max_failures_per_address(),
+                         .window = std::chrono::seconds(cc.login_failure_window_seconds()),
+                         .lockout = std::chrono::seconds(cc.login_lockout_seconds()),
+                         .max_entries = cc.max_throttle_entries()},
+            .max_pending_logins = cc.max_pending_logins(),
+            .refresh_interval = std::chrono::milliseconds(cc.session_refresh_ms())},
+        wall_clock);
+  } catch (const std::exception& e) {
+    log::error("cannot read staff sessions", {{"error", std::string_view(e.what())}});
+    return exit_commit_failed;
+  }
+
   bool draining = false;
   std::unique_ptr<net::http_server> server;
   net::router routes;
   ingest_handler ingest(
-      pipeline, auth,
-      ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
-                    .retry_after_seconds = sc.retry_after_seconds()});
-  routes.add("POST", "/v1/events", [&ingest](net::http_request&& req, net::responder respond) {
-    ingest(std::move(req), std::move(respond));
-  });
-  add_view_routes(routes, engine, auth, wall_clock);
-  add_report_routes(routes, engine, auth, wall_clock);
+      pipeline, ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
+                              .retry_after_seconds = sc.retry_after_seconds()});
+  // The role rule of every route (README "Role x route matrix"). Public:
+  // healthz, readyz, metrics (aggregate counters only), login and the signed
+  // provider webhooks.
+  using enum staff_role;
+  const std::vector<staff_role> live_state_roles = {nurse, supervisor, admin, integration};
+  access->add_routes(routes);
+  routes.add(
+      "POST", "/v1/events",
+      guarded(*access, {integration, admin},
+              [&ingest](const principal& who, net::http_request&& req, net::responder respond) {
+                ingest(who, std::move(req), std::move(respond));
+              }));
+  routes.add("GET", "/v1/queue",
+             guarded(*access, live_state_roles, queue_view(engine, wall_clock)));
+  routes.add("GET", "/v1/nurses", guarded(*access, live_state_roles, nurses_view(engine)));
+  routes.add_prefix("GET", "/v1/contacts/",
+                    guarded(*access, live_state_roles, contact_view(engine)));
+  routes.add("GET", "/v1/reports/kpi",
+             guarded(*access, {supervisor, admin}, kpi_report(engine, wall_clock)));
   add_voice_routes(routes, pipeline, engine, *routing, twilio,
                    voice_settings{.hold_message = config.voice().hold_message(),
                                   .danger_prompt = config.voice().danger_prompt(),
@@ -224,6 +258,7 @@ int serve(const serve_options& opts) {
     draining = true;
     server->stop_accepting();
     pipeline.stop_timers();
+    access->stop();
     sender.stop();
     connector.stop();
     // Commits everything already accepted; its completions are queued on
@@ -234,6 +269,7 @@ int serve(const serve_options& opts) {
     loop.stop_signals();
   });
 
+  access->start();
   sender.resume();
   connector.resume();
   log::info("listening", {{"host", std::string_view(listen.host)},

@@ -1,0 +1,286 @@
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "server_fixture.hpp"
+
+using namespace crisisline::test;
+namespace json = boost::json;
+
+namespace {
+
+// Read-only look at the server's database, as an auditor would take.
+class sqlite_probe {
+ public:
+  explicit sqlite_probe(const std::filesystem::path& db) {
+    REQUIRE(sqlite3_open_v2(db.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  ~sqlite_probe() { sqlite3_close(db_); }
+  sqlite_probe(const sqlite_probe&) = delete;
+  sqlite_probe& operator=(const sqlite_probe&) = delete;
+
+  std::int64_t count(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    const auto n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// `crisisline staff add` with the password on stdin, against the server's
+// database while it runs.
+int staff_cli(const std::filesystem::path& db, const std::string& args,
+              const std::string& password = "") {
+  const std::string cmd = std::string(CRISISLINE_BINARY) + " staff " + args + " --db " +
+                          db.string() + " >/dev/null 2>&1";
+  FILE* p = popen(cmd.c_str(), "w");
+  REQUIRE(p != nullptr);
+  if (!password.empty()) std::fputs((password + "\n").c_str(), p);
+  const int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void add_staff(server_fixture& s, const std::string& user, const std::string& role,
+               const std::string& password = "long enough password") {
+  REQUIRE(staff_cli(s.db(),
+                    "add --username " + user + " --role " + role + " --display-name 'Test " + role +
+                        "' --password-stdin",
+                    password) == 0);
+}
+
+http_response login(server_fixture& s, const std::string& user,
+                    const std::string& password = "long enough password") {
+  return s.post_json("/v1/auth/login",
+                     json::serialize(json::object{{"username", user}, {"password", password}}), "");
+}
+
+std::string token_of(server_fixture& s, const std::string& user) {
+  const auto r = login(s, user);
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  return std::string(json_of(r).at("token").as_string());
+}
+
+http_response call(server_fixture& s, const std::string& method, const std::string& target,
+                   const std::string& token, const std::string& body = "") {
+  http_headers h{{"Content-Type", "application/json"}};
+  if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
+  return s.client().request(method, target, body, h);
+}
+
+struct route {
+  std::string method;
+  std::string target;
+  std::vector<std::string> allowed;
+  std::string body;
+};
+
+// Every route of serve.cpp with its role rule: the README's matrix.
+std::vector<route> matrix() {
+  const std::string batch = text_batch({"matrix"});
+  const std::vector<std::string> live_state = {"nurse", "supervisor", "admin", "integration"};
+  const std::vector<std::string> everyone = {"nurse", "supervisor", "crew", "admin", "integration"};
+  return {
+      {"POST", "/v1/events", {"integration", "admin"}, batch},
+      {"GET", "/v1/queue", live_state, ""},
+      {"GET", "/v1/nurses", live_state, ""},
+      {"GET", "/v1/contacts/1", live_state, ""},
+      {"GET", "/v1/reports/kpi?month=2024-05", {"supervisor", "admin"}, ""},
+      {"GET", "/v1/me", everyone, ""},
+  };
+}
+
+const std::vector<std::string> staff_roles = {"nurse", "supervisor", "crew", "admin"};
+
+void wait_until_refused(server_fixture& s, const std::string& token) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (call(s, "GET", "/v1/me", token).status != 401) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every route admits exactly its roles: the role x route matrix") {
+  server_fixture s("console { session_refresh_ms: 50 }\n");
+  std::map<std::string, std::string> tokens{{"integration", "test-token"}};
+  for (const auto& role : staff_roles) {
+    add_staff(s, role + "1", role);
+    tokens[role] = token_of(s, role + "1");
+  }
+  // Contact 1 exists, so an admitted read is a 200, not a 404.
+  REQUIRE(s.post_json("/v1/events", text_batch({"first"})).status == 200);
+
+  add_staff(s, "leaver", "admin");
+  const auto leaver = token_of(s, "leaver");
+  REQUIRE(call(s, "GET", "/v1/queue", leaver).status == 200);
+  REQUIRE(staff_cli(s.db(), "disable --username leaver") == 0);
+  wait_until_refused(s, leaver);
+
+  for (const auto& r : matrix()) {
+    for (const auto& [role, token] : tokens) {
+      const bool allowed = std::find(r.allowed.begin(), r.allowed.end(), role) != r.allowed.end();
+      const auto res = call(s, r.method, r.target, token, r.body);
+      INFO(r.method << " " << r.target << " as " << role << ": " << res.body);
+      CHECK(res.status == (allowed ? 200 : 403));
+      if (!allowed) {
+        CHECK(json_of(res).at("error") == "forbidden");
+        CHECK(json_of(res).at("detail").as_string().find(role) != std::string::npos);
+      }
+    }
+    for (const auto& bad : {std::string(), std::string("not-a-token"), leaver}) {
+      const auto res = call(s, r.method, r.target, bad, r.body);
+      INFO(r.method << " " << r.target << " with token '" << bad << "': " << res.body);
+      CHECK(res.status == 401);
+      CHECK(json_of(res).at("error") == "unauthorized");
+      CHECK(res.header("www-authenticate") == "Bearer");
+    }
+  }
+  for (const auto* open : {"/healthz", "/readyz", "/metrics"}) {
+    INFO(open);
+    CHECK(s.get(open).status == 200);
+  }
+  // The disabled account cannot log in again either.
+  CHECK(login(s, "leaver").status == 401);
+}
+
+TEST_CASE("an expired token is refused on every guarded route") {
+  server_fixture s("console { session_ttl_seconds: 1 }\n");
+  add_staff(s, "admin1", "admin");
+  const auto login_response = login(s, "admin1");
+  REQUIRE(login_response.status == 200);
+  const auto token = std::string(json_of(login_response).at("token").as_string());
+  CHECK(call(s, "GET", "/v1/me", token).status == 200);
+  wait_until_refused(s, token);
+  for (const auto& r : matrix()) {
+    const auto res = call(s, r.method, r.target, token, r.body);
+    INFO(r.target << ": " << res.body);
+    CHECK(res.status == 401);
+    CHECK(json_of(res).at("detail").as_string().find("expired") != std::string::npos);
+  }
+}
+
+TEST_CASE("login gives a token that works until logout, and survives a restart") {
+  server_fixture s;
+  add_staff(s, "Nina", "nurse");
+  const auto r = login(s, "NINA");
+  REQUIRE(r.status == 200);
+  const auto body = json_of(r);
+  const auto token = std::string(body.at("token").as_string());
+  CHECK(token.size() == 43);
+  CHECK(body.at("user").at("id") == "nina");
+  CHECK(body.at("user").at("role") == "nurse");
+  CHECK(body.at("user").at("display_name") == "Test nurse");
+  CHECK(body.at("expires_at").as_string().ends_with("Z"));
+
+  // Only the token's SHA-256 is stored.
+  {
+    sqlite_probe db(s.db());
+    CHECK(db.count("SELECT count(*) FROM sessions") == 1);
+    CHECK(db.count("SELECT count(*) FROM sessions WHERE instr(token_hash, '" + token + "') > 0") ==
+          0);
+    CHECK(db.count("SELECT count(*) FROM staff WHERE password_hash LIKE '$argon2id$%'") == 1);
+  }
+
+  const auto me = call(s, "GET", "/v1/me", token);
+  REQUIRE(me.status == 200);
+  CHECK(json_of(me).at("id") == "nina");
+  CHECK(json_of(me).at("role") == "nurse");
+
+  REQUIRE(s.restart().clean());
+  CHECK(call(s, "GET", "/v1/me", token).status == 200);
+
+  const auto out = call(s, "POST", "/v1/auth/logout", token);
+  CHECK(out.status == 204);
+  CHECK(call(s, "GET", "/v1/me", token).status == 401);
+  REQUIRE(s.restart().clean());
+  CHECK(call(s, "GET", "/v1/me", token).status == 401);
+}
+
+TEST_CASE("wrong passwords and unknown users get the same 401") {
+  server_fixture s;
+  add_staff(s, "nina", "nurse");
+  const auto wrong = login(s, "nina", "not the password at all");
+  CHECK(wrong.status == 401);
+  CHECK(json_of(wrong).at("error") == "invalid_credentials");
+  const auto unknown = login(s, "nobody");
+  CHECK(unknown.status == 401);
+  CHECK(json_of(unknown).at("detail") == json_of(wrong).at("detail"));
+  CHECK(s.post_json("/v1/auth/login", "{\"username\":1}", "").status == 400);
+  CHECK(s.post_json("/v1/auth/login", "not json", "").status == 400);
+}
+
+TEST_CASE("failed logins are throttled per user name, refusing even the right password") {
+  server_fixture s("console { login_max_failures_per_user: 3 login_lockout_seconds: 120 }\n");
+  add_staff(s, "nina", "nurse");
+  add_staff(s, "sam", "supervisor");
+  for (int i = 0; i < 3; ++i) CHECK(login(s, "nina", "wrong password!!").status == 401);
+  const auto locked = login(s, "nina");
+  CHECK(locked.status == 429);
+  CHECK(json_of(locked).at("error") == "too_many_attempts");
+  const auto retry = std::stoi(locked.header("retry-after"));
+  CHECK(retry > 100);
+  CHECK(retry <= 120);
+  // Another user from the same address is not locked out.
+  CHECK(login(s, "sam").status == 200);
+}
+
+TEST_CASE("failed logins are throttled per remote address across user names") {
+  server_fixture s("console { login_max_failures_per_address: 3 login_lockout_seconds: 60 }\n");
+  add_staff(s, "nina", "nurse");
+  for (const auto* guess : {"a", "b", "c"}) CHECK(login(s, guess).status == 401);
+  const auto locked = login(s, "nina");
+  CHECK(locked.status == 429);
+  CHECK(!locked.header("retry-after").empty());
+}
+
+TEST_CASE("staff CLI refuses short passwords, passwords on the command line and duplicates") {
+  server_fixture s;
+  CHECK(staff_cli(s.db(), "add --username nina --role nurse --display-name Nina --password-stdin",
+                  "short") == 2);
+  // Without --password-stdin and without a terminal there is no way to give one.
+  CHECK(staff_cli(s.db(), "add --username nina --role nurse --display-name Nina") == 2);
+  CHECK(staff_cli(s.db(),
+                  "add --username nina --role matron --display-name Nina "
+                  "--password-stdin",
+                  "long enough password") == 2);
+  add_staff(s, "nina", "nurse");
+  CHECK(staff_cli(s.db(), "add --username nina --role nurse --display-name Nina --password-stdin",
+                  "long enough password") == 1);
+  CHECK(staff_cli(s.db(), "disable --username nobody") == 1);
+
+  const auto token = token_of(s, "nina");
+  REQUIRE(staff_cli(s.db(), "reset-password --username nina --password-stdin",
+                    "a brand new password") == 0);
+  // A new password ends the old sessions; the new one logs in.
+  wait_until_refused(s, token);
+  CHECK(login(s, "nina").status == 401);
+  CHECK(login(s, "nina", "a brand new password").status == 200);
+}
+
+TEST_CASE("events an admin posts carry the admin as a STAFF actor") {
+  server_fixture s;
+  add_staff(s, "ada", "admin");
+  const auto token = token_of(s, "ada");
+  REQUIRE(call(s, "POST", "/v1/events", token, text_batch({"by-admin"})).status == 200);
+  REQUIRE(s.post_json("/v1/events", text_batch({"by-pbx"})).status == 200);
+  const auto events = s.export_events();
+  REQUIRE(events.size() == 2);
+  const auto& a = events[0].at("event").at("actor").as_object();
+  CHECK(a.at("kind") == "STAFF");
+  CHECK(a.at("id") == "ada");
+  CHECK(a.at("role") == "admin");
+  CHECK(!a.at("session").as_string().empty());
+  const auto& i = events[1].at("event").at("actor").as_object();
+  CHECK(i.at("kind") == "INTEGRATION");
+  CHECK(i.at("id") == "test");
+}
