@@ -89,18 +89,20 @@ export class Conversation {
     if (c.outcome_code) facts.push(['Outcome', `${c.outcome_code}: ${OUTCOMES[c.outcome_code] || ''}`]);
     $('conv-facts').replaceChildren(...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 
+    // A crisis plan is {text, at, by, contact_id} (or plain text).
     const plan = c.crisis_plan;
-    $('conv-plan-section').hidden = !plan || (typeof plan === 'object' && !Object.keys(plan).length);
-    $('conv-plan').replaceChildren(...(typeof plan === 'string'
-      ? [h('p', { class: 'body' }, plan)]
-      : plan ? [h('dl', { class: 'facts' }, Object.entries(plan).flatMap(([k, v]) =>
-          [h('dt', {}, k.replaceAll('_', ' ')), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))]))] : []));
+    const planText = typeof plan === 'string' ? plan : plan?.text;
+    $('conv-plan-section').hidden = !planText;
+    $('conv-plan').replaceChildren(...(planText ? [
+      h('p', { class: 'body' }, planText),
+      plan?.at ? h('p', { class: 'hint' }, `Recorded ${clock(plan.at)}${plan.by ? ` by ${plan.by}` : ''}` +
+        `${plan.contact_id ? ` (contact ${plan.contact_id})` : ''}.`) : null] : []));
 
     const history = c.history || [];
     $('conv-history').replaceChildren(...(history.length ? history.map((p) => h('li', {},
       `Contact ${p.contact_id}, ${channelName(p.channel)}, ${clock(p.started)}: `, bandBadge(p.band),
       p.outcome_code ? ` Outcome ${p.outcome_code} (${OUTCOMES[p.outcome_code] || 'unknown'}).` : ' No outcome recorded.',
-      p.risk_flags?.length ? ` Risk flags: ${p.risk_flags.join(', ')}.` : '',
+      (p.risk_flags || p.risk_rules)?.length ? ` Risk signals: ${(p.risk_flags || p.risk_rules).join(', ')}.` : '',
       ...(p.notes || []).map((n) => h('span', { class: 'body' }, ` Note: ${typeof n === 'object' ? n.text : n}`))))
       : [h('li', {}, 'None found.')]));
 

@@ -66,7 +66,7 @@ export class NurseConsole {
   renderShift() {
     const me = this.me || {};
     const nurse = me.nurse;
-    const on = !!me.on_shift;
+    const on = me.on_shift ?? (!!nurse && nurse.status !== 'offline' && !nurse.signed_off);
     $('shift-start-form').hidden = on;
     $('shift-controls').hidden = !on;
     $('shift-end').hidden = !on;
@@ -195,14 +195,14 @@ export class NurseConsole {
 
   onFrame(f) {
     if (f.type === 'snapshot') {
-      if (f.queue !== undefined) this.setQueue(queueEntries(f.queue));
+      if (f.queue !== undefined) this.setQueue(queueEntries(f.queue), f.queue_totals?.waiting);
       if (f.offers !== undefined) this.setOffers(f.offers);
       if (f.contacts !== undefined) this.setContacts(f.contacts);
       if (f.nurse !== undefined && this.me) { this.me.nurse = f.nurse; this.renderShift(); }
       return;
     }
     if (f.type !== 'update') return;
-    if (f.queue !== undefined) this.setQueue(queueEntries(f.queue));
+    if (f.queue !== undefined) this.setQueue(queueEntries(f.queue), f.queue_totals?.waiting);
     else if (f.queue_changed) this.refreshQueue();
     if (f.nurse !== undefined && this.me) { this.me.nurse = f.nurse; this.renderShift(); }
     for (const c of f.contacts || []) {
