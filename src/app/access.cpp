@@ -5,12 +5,15 @@
 namespace crisisline::app {
 namespace {
 
+// 401 (authenticated stays false) or 403, or nullopt when `who` may go on.
 std::optional<net::http_response> refusal(const authenticator& auth,
                                           const std::vector<staff_role>& allowed,
-                                          const net::http_request& req, principal& who) {
+                                          const net::http_request& req, principal& who,
+                                          bool& authenticated) {
   auto result = auth.authenticate(req);
   if (auto* denied = std::get_if<net::http_response>(&result)) return std::move(*denied);
   who = std::get<principal>(std::move(result));
+  authenticated = true;
   if (std::find(allowed.begin(), allowed.end(), who.role) != allowed.end()) return std::nullopt;
   return net::http_response::error(403, "forbidden",
                                    "the " + std::string(role_name(who.role)) +
@@ -54,10 +57,21 @@ std::string role_list(const std::vector<staff_role>& roles) {
 
 net::handler guarded(const authenticator& auth, std::vector<staff_role> allowed,
                      guarded_handler h) {
-  return [&auth, allowed = std::move(allowed), h = std::move(h)](net::http_request&& req,
-                                                                 net::responder respond) {
+  return guarded(auth, std::move(allowed), std::move(h),
+                 [](const principal&, const net::http_request&, net::http_response refusal,
+                    net::responder respond) { respond(std::move(refusal)); });
+}
+
+net::handler guarded(const authenticator& auth, std::vector<staff_role> allowed, guarded_handler h,
+                     denied_handler denied) {
+  return [&auth, allowed = std::move(allowed), h = std::move(h), denied = std::move(denied)](
+             net::http_request&& req, net::responder respond) {
     principal who;
-    if (auto refused = refusal(auth, allowed, req, who)) return respond(std::move(*refused));
+    bool authenticated = false;
+    if (auto refused = refusal(auth, allowed, req, who, authenticated)) {
+      if (!authenticated) return respond(std::move(*refused));
+      return denied(who, req, std::move(*refused), std::move(respond));
+    }
     h(who, std::move(req), std::move(respond));
   };
 }
@@ -67,7 +81,8 @@ net::ws_upgrade_handler guarded_ws(const authenticator& auth, std::vector<staff_
   return [&auth, allowed = std::move(allowed),
           h = std::move(h)](const net::http_request& req) -> net::ws_decision {
     principal who;
-    if (auto refused = refusal(auth, allowed, req, who)) return std::move(*refused);
+    bool authenticated = false;
+    if (auto refused = refusal(auth, allowed, req, who, authenticated)) return std::move(*refused);
     return h(who, req);
   };
 }

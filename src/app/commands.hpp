@@ -21,6 +21,11 @@ int serve(const serve_options& opts);
 // Prints the log as JSON lines ({"seq":N,"event":{...}}) with seq > since.
 int export_events(const std::string& db_path, std::uint64_t since);
 
+// Prints the audit table (jsonl or csv) and verifies its hash chain. 0 when
+// the chain is intact, 3 when a row was altered or removed (stderr names the
+// first bad row), 1 if the database cannot be read, 2 for a bad format.
+int export_audit(const std::string& db_path, const std::string& format);
+
 struct report_options {
   std::string db_path;
   // Clinical settings for the replay; the embedded default when unset.

@@ -1,5 +1,6 @@
 #include "app/engine_views.hpp"
 
+#include "app/submit_refused.hpp"
 #include "log/log.hpp"
 
 #include <boost/json.hpp>
@@ -206,24 +207,77 @@ guarded_handler nurses_view(const core::engine& engine) {
   };
 }
 
-guarded_handler contact_view(const core::engine& engine) {
-  return [&engine](const principal&, net::http_request&& req, net::responder respond) {
-    const std::string_view id_text = std::string_view(req.path).substr(13);
-    std::uint64_t id = 0;
-    const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-    if (ec != std::errc{} || end != id_text.data() + id_text.size()) {
+namespace {
+
+constexpr std::string_view contacts_prefix = "/v1/contacts/";
+constexpr std::size_t max_access_reason_bytes = 500;
+
+std::optional<std::uint64_t> contact_id_in(std::string_view path) {
+  const auto id_text = path.substr(contacts_prefix.size());
+  std::uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec != std::errc{} || end != id_text.data() + id_text.size()) return std::nullopt;
+  return id;
+}
+
+// Records the access, then sends `r` once the row has committed; 503 (and
+// nothing disclosed) if the audit trail cannot take it.
+void audited(audit_trail& audit, std::uint32_t retry_after_seconds, audit_entry e,
+             net::http_response r, net::responder respond) {
+  const auto status =
+      audit.record(std::move(e), [r = std::move(r), respond]() mutable { respond(std::move(r)); });
+  if (status != store::writer::submit_status::accepted) {
+    respond(submit_refused(status, retry_after_seconds));
+  }
+}
+
+audit_entry read_entry(const principal& who, const net::http_request& req, std::uint64_t id,
+                       std::string outcome) {
+  return audit_entry{.who = who,
+                     .record = "contact:" + std::to_string(id),
+                     .action = "read",
+                     .outcome = std::move(outcome),
+                     .reason = std::string(req.header("x-access-reason"))};
+}
+
+}  // namespace
+
+guarded_handler contact_view(const core::engine& engine, audit_trail& audit,
+                             std::uint32_t retry_after_seconds) {
+  return [&engine, &audit, retry_after_seconds](const principal& who, net::http_request&& req,
+                                                net::responder respond) {
+    const auto id = contact_id_in(req.path);
+    if (!id) {
       return respond(net::http_response::error(400, "invalid_contact_id",
                                                "contact ids are positive integers"));
     }
-    const auto* c = engine.find_contact(core::contact_id{id});
-    if (!c) {
-      return respond(
-          net::http_response::error(404, "not_found", "no contact " + std::to_string(id)));
+    if (req.header("x-access-reason").size() > max_access_reason_bytes) {
+      return respond(net::http_response::error(400, "invalid_reason",
+                                               "X-Access-Reason may have at most 500 bytes"));
     }
+    const auto* c = engine.find_contact(core::contact_id{*id});
+    if (!c) {
+      return audited(
+          audit, retry_after_seconds, read_entry(who, req, *id, "not_found"),
+          net::http_response::error(404, "not_found", "no contact " + std::to_string(*id)),
+          std::move(respond));
+    }
+    // The record as it is now, sent once the read is on the audit trail.
     auto body = contact(*c);
     body["outbound"] = outbound_for(engine, c->id);
     body["opted_out"] = engine.outbox().opted_out(c->from);
-    respond(json_response(body));
+    audited(audit, retry_after_seconds, read_entry(who, req, *id, "allowed"), json_response(body),
+            std::move(respond));
+  };
+}
+
+denied_handler contact_denied(audit_trail& audit, std::uint32_t retry_after_seconds) {
+  return [&audit, retry_after_seconds](const principal& who, const net::http_request& req,
+                                       net::http_response refusal, net::responder respond) {
+    const auto id = contact_id_in(req.path);
+    if (!id) return respond(std::move(refusal));
+    audited(audit, retry_after_seconds, read_entry(who, req, *id, "denied"), std::move(refusal),
+            std::move(respond));
   };
 }
 

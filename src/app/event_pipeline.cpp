@@ -15,7 +15,8 @@ event_pipeline::~event_pipeline() {
   stop_timers();
 }
 
-store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> events, done_fn done) {
+store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> events, done_fn done,
+                                                    std::vector<store::audit_record> audits) {
   // Recorded times never go backwards, even if the wall clock does, so the
   // log's time order is its seq order and replay sees the same "now".
   const auto now = std::max(clock_(), last_recorded_);
@@ -33,7 +34,7 @@ store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> event
   }
   auto shared = std::make_shared<std::vector<v1::Event>>(std::move(events));
   const auto status = writer_.submit(
-      std::move(records),
+      std::move(records), std::move(audits),
       [this, shared, done = std::move(done)](std::vector<store::commit_result> results) {
         std::vector<outcome> outcomes(results.size());
         for (std::size_t i = 0; i < results.size(); ++i) {

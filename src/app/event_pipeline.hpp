@@ -42,8 +42,10 @@ class event_pipeline {
   // Stamps recorded_time (never earlier than any event before it) and
   // submits. `done` runs on the io thread after the commit, once each new
   // event has been applied; then the effects go to on_effects(). Duplicates
-  // are not applied again.
-  [[nodiscard]] store::writer::submit_status submit(std::vector<v1::Event> events, done_fn done);
+  // are not applied again. `audits` are appended to the audit chain in the
+  // same transaction (see store::audit_record::event_index).
+  [[nodiscard]] store::writer::submit_status submit(std::vector<v1::Event> events, done_fn done,
+                                                    std::vector<store::audit_record> audits = {});
 
   // Replays every stored event through apply(). Effects of replayed events
   // are dropped: they were carried out before the restart.

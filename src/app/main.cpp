@@ -11,6 +11,7 @@ namespace {
 constexpr const char* usage = R"(usage:
   crisisline serve [--config FILE] [--listen HOST:PORT] [--db PATH]
   crisisline export events --db PATH [--since SEQ]
+  crisisline export audit --db PATH [--format jsonl|csv]
   crisisline report --db PATH (--from T --to T | --monthly YYYY-MM | --shift ID)
                     [--format text|csv|json] [--config FILE]
   crisisline explain contact ID --db PATH [--format text|json] [--config FILE]
@@ -49,7 +50,18 @@ int run_serve(const std::vector<std::string>& args) {
   return crisisline::app::serve(o);
 }
 
+int run_export_audit(const std::vector<std::string>& args) {
+  po::options_description desc("export audit");
+  desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
+                                            "SQLite database file (opened read-only)")(
+      "format", po::value<std::string>()->default_value("jsonl"), "jsonl or csv");
+  po::variables_map vm;
+  if (!parse_args({args.begin() + 1, args.end()}, desc, vm)) return 0;
+  return crisisline::app::export_audit(vm["db"].as<std::string>(), vm["format"].as<std::string>());
+}
+
 int run_export(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "audit") return run_export_audit(args);
   if (args.empty() || args[0] != "events") {
     std::cerr << usage;
     return 2;

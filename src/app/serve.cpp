@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "app/area_routing.hpp"
+#include "app/audit_trail.hpp"
 #include "app/call_connector.hpp"
 #include "app/commands.hpp"
 #include "app/effect_log.hpp"
@@ -193,9 +194,11 @@ int serve(const serve_options& opts) {
   bool draining = false;
   std::unique_ptr<net::http_server> server;
   net::router routes;
+  audit_trail audit(*writer, cc.organisation(), wall_clock);
   ingest_handler ingest(
-      pipeline, ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
-                              .retry_after_seconds = sc.retry_after_seconds()});
+      pipeline, audit,
+      ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
+                    .retry_after_seconds = sc.retry_after_seconds()});
   // The role rule of every route (README "Role x route matrix"). Public:
   // healthz, readyz, metrics (aggregate counters only), login and the signed
   // provider webhooks.
@@ -211,8 +214,10 @@ int serve(const serve_options& opts) {
   routes.add("GET", "/v1/queue",
              guarded(*access, live_state_roles, queue_view(engine, wall_clock)));
   routes.add("GET", "/v1/nurses", guarded(*access, live_state_roles, nurses_view(engine)));
-  routes.add_prefix("GET", "/v1/contacts/",
-                    guarded(*access, live_state_roles, contact_view(engine)));
+  routes.add_prefix(
+      "GET", "/v1/contacts/",
+      guarded(*access, live_state_roles, contact_view(engine, audit, sc.retry_after_seconds()),
+              contact_denied(audit, sc.retry_after_seconds())));
   routes.add("GET", "/v1/reports/kpi",
              guarded(*access, {supervisor, admin}, kpi_report(engine, wall_clock)));
   add_voice_routes(routes, pipeline, engine, *routing, twilio,

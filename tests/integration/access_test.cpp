@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "server_fixture.hpp"
@@ -283,4 +284,156 @@ TEST_CASE("events an admin posts carry the admin as a STAFF actor") {
   const auto& i = events[1].at("event").at("actor").as_object();
   CHECK(i.at("kind") == "INTEGRATION");
   CHECK(i.at("id") == "test");
+}
+
+namespace {
+
+struct command_output {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+command_output run_command(const std::string& args, const std::filesystem::path& err_file) {
+  const std::string cmd = std::string(CRISISLINE_BINARY) + " " + args + " 2>" + err_file.string();
+  command_output r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  while (auto n = std::fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  return r;
+}
+
+std::vector<json::object> json_lines(const std::string& text) {
+  std::vector<json::object> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto nl = text.find('\n', start);
+    out.push_back(json::parse(text.substr(start, nl - start)).as_object());
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string console_batch(const std::string& id, const std::string& command_json) {
+  return "{\"events\":[{\"source\":\"console\",\"sourceEventId\":\"" + id +
+         "\",\"console\":{\"nurseId\":\"ada\"," + command_json + "}}]}";
+}
+
+}  // namespace
+
+TEST_CASE("every read of a contact, allowed, denied or missing, is audited before the answer") {
+  server_fixture s("console { organisation: \"RX4 crisis line\" }\n");
+  add_staff(s, "nina", "nurse");
+  add_staff(s, "cal", "crew");
+  const auto nurse = token_of(s, "nina");
+  const auto crew = token_of(s, "cal");
+  REQUIRE(s.post_json("/v1/events", text_batch({"t1"})).status == 200);
+
+  http_headers reason{{"Authorization", "Bearer " + nurse},
+                      {"X-Access-Reason", "caller rang back, safety check"}};
+  REQUIRE(s.client().request("GET", "/v1/contacts/1", "", reason).status == 200);
+  // The row is committed by the time the answer arrives.
+  {
+    sqlite_probe db(s.db());
+    CHECK(db.count("SELECT count(*) FROM audit WHERE username = 'nina' AND record = 'contact:1' "
+                   "AND action = 'read' AND outcome = 'allowed' AND role = 'nurse' AND "
+                   "organisation = 'RX4 crisis line' AND reason = 'caller rang back, safety "
+                   "check' AND session != ''") == 1);
+  }
+  CHECK(call(s, "GET", "/v1/contacts/1", crew).status == 403);
+  CHECK(call(s, "GET", "/v1/contacts/99", nurse).status == 404);
+  CHECK(s.client()
+            .request("GET", "/v1/contacts/1", "", {{"Authorization", "Bearer test-token"}})
+            .status == 200);
+  // No principal, no row: 401s are not audited (they would let anyone fill the table).
+  CHECK(call(s, "GET", "/v1/contacts/1", "").status == 401);
+
+  sqlite_probe db(s.db());
+  CHECK(db.count("SELECT count(*) FROM audit") == 4);
+  CHECK(db.count("SELECT count(*) FROM audit WHERE username = 'cal' AND role = 'crew' AND "
+                 "outcome = 'denied' AND record = 'contact:1'") == 1);
+  CHECK(db.count("SELECT count(*) FROM audit WHERE outcome = 'not_found' AND "
+                 "record = 'contact:99'") == 1);
+  CHECK(db.count("SELECT count(*) FROM audit WHERE username = 'test' AND role = 'integration' "
+                 "AND session = ''") == 1);
+}
+
+TEST_CASE("console commands are audited with their event, and a refusal with its reason") {
+  server_fixture s;
+  add_staff(s, "ada", "admin");
+  const auto admin = token_of(s, "ada");
+  REQUIRE(s.post_json("/v1/events", text_batch({"t1"})).status == 200);
+
+  // Ada holds no offer for contact 1: the engine refuses, the command is still logged.
+  const auto r =
+      call(s, "POST", "/v1/events", admin, console_batch("c1", "\"accept\":{\"contactId\":\"1\"}"));
+  REQUIRE(r.status == 200);
+  const auto result = json_of(r).at("results").as_array().at(0).as_object();
+  REQUIRE(result.contains("rejected"));
+  const auto seq = std::stoll(std::string(result.at("seq").as_string()));
+  // A redelivery changes nothing, in the audit table too.
+  REQUIRE(
+      call(s, "POST", "/v1/events", admin, console_batch("c1", "\"accept\":{\"contactId\":\"1\"}"))
+          .status == 200);
+
+  sqlite_probe db(s.db());
+  CHECK(db.count("SELECT count(*) FROM audit") == 2);
+  CHECK(db.count("SELECT count(*) FROM audit WHERE seq = 1 AND action = 'command:accept' AND "
+                 "outcome = 'submitted' AND record = 'contact:1' AND event_seq = " +
+                 std::to_string(seq)) == 1);
+  CHECK(db.count("SELECT count(*) FROM audit WHERE seq = 2 AND action = 'command:accept' AND "
+                 "outcome = 'rejected' AND reason = '" +
+                 std::string(result.at("rejected").as_string()) + "'") == 1);
+}
+
+TEST_CASE("export audit prints the trail and verifies the chain, naming a tampered row") {
+  server_fixture s;
+  add_staff(s, "nina", "nurse");
+  const auto nurse = token_of(s, "nina");
+  REQUIRE(s.post_json("/v1/events", text_batch({"t1"})).status == 200);
+  REQUIRE(call(s, "GET", "/v1/contacts/1", nurse).status == 200);
+  REQUIRE(call(s, "GET", "/v1/contacts/2", nurse).status == 404);
+  REQUIRE(call(s, "GET", "/v1/contacts/1", nurse).status == 200);
+  const auto err = s.dir().path() / "export.err";
+
+  // While the server runs.
+  auto out = run_command("export audit --db " + s.db().string(), err);
+  CHECK(out.exit_code == 0);
+  CHECK(out.err.find("audit chain verified: 3 rows") != std::string::npos);
+  const auto rows = json_lines(out.out);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1].at("seq") == 2);
+  CHECK(rows[1].at("user") == "nina");
+  CHECK(rows[1].at("record") == "contact:2");
+  CHECK(rows[1].at("prev_hash") == rows[0].at("hash"));
+  CHECK(rows[0].at("prev_hash").as_string() == std::string(64, '0'));
+
+  out = run_command("export audit --format csv --db " + s.db().string(), err);
+  CHECK(out.exit_code == 0);
+  CHECK(out.out.starts_with("seq,at,user,role,organisation,session,record,action,outcome,"));
+  CHECK(std::count(out.out.begin(), out.out.end(), '\n') == 4);
+
+  REQUIRE(s.stop().clean());
+  // A copy with the guard dropped, as someone covering their tracks would.
+  const auto copy = s.dir().path() / "tampered.db";
+  std::filesystem::copy_file(s.db(), copy);
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(copy.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "DROP TRIGGER audit_append_only_update;"
+                         "UPDATE audit SET record = 'contact:1' WHERE seq = 2;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  out = run_command("export audit --db " + copy.string(), err);
+  CHECK(out.exit_code == 3);
+  CHECK(out.err.find("CHAIN BROKEN at row 2") != std::string::npos);
+  // The original is intact.
+  CHECK(run_command("export audit --db " + s.db().string(), err).exit_code == 0);
 }
