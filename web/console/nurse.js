@@ -222,7 +222,12 @@ export class NurseConsole {
 
   async poll() {
     await Promise.all([this.refreshLists(), this.refreshQueue(), this.refreshMe().then(() => this.renderShift())]);
-    this.conversation.refresh();
+    // Every read of a record is audited: the open conversation is re-read when
+    // its summary in "My contacts" changes, and otherwise at most every 30 s.
+    if (Date.now() - (this.conversationReadAt || 0) > 30000) {
+      this.conversationReadAt = Date.now();
+      this.conversation.refresh();
+    }
   }
 
   async refreshLists() {
@@ -336,6 +341,10 @@ export class NurseConsole {
   // ---- my contacts ----
 
   setContacts(contacts) {
+    const open = contacts.find((c) => String(c.contact_id) === this.conversation.id);
+    const signature = open ? JSON.stringify(open) : '';
+    if (open && this.openSignature !== undefined && signature !== this.openSignature) this.conversation.refreshSoon();
+    this.openSignature = signature;
     this.contacts = contacts;
     $('contacts-empty').hidden = contacts.length > 0;
     replaceChildrenKeepingFocus($('contacts'), contacts.map((c) => {
