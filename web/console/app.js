@@ -58,7 +58,7 @@ async function route() {
   if (current === 'supervisor') supervisor.hide();
   current = page;
   if (page === 'nurse') {
-    nurse ??= new NurseConsole(api, user);
+    nurse ??= new NurseConsole(api);
     showView('view-nurse');
     try { await nurse.show(); } catch (e) { showError('shift-error', e); }
   } else if (page === 'supervisor') {

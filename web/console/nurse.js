@@ -12,9 +12,8 @@ const splitList = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const queueEntries = (q) => (Array.isArray(q) ? q : q?.entries || []);
 
 export class NurseConsole {
-  constructor(api, session) {
+  constructor(api) {
     this.api = api;
-    this.session = session;
     this.me = null;
     this.offers = [];
     this.offersAt = Date.now();
@@ -117,7 +116,6 @@ export class NurseConsole {
       await this.refreshMe();
       this.renderShift();
       announce(`Shift ended. Handover ${r?.handover_id ?? ''} recorded.`);
-      $('shift-h').focus?.();
       $('shift-start-form').querySelector('input').focus();
     } catch (e) { showError('shift-error', e); }
   }
@@ -164,7 +162,7 @@ export class NurseConsole {
           await busy(form, () => this.api.command(`/v1/handovers/${encodeURIComponent(ho.id)}/acknowledge`, {}, formKey(form)));
           announce(`Handover ${ho.id} acknowledged.`);
           await this.loadHandovers();
-          $('offers-h').focus?.();
+          $('offers-h').focus();
         } catch (err) { showError('shift-error', err); }
       });
       return h('article', { class: 'cards-item', 'aria-labelledby': `ho-${ho.id}` },
@@ -334,7 +332,7 @@ export class NurseConsole {
       await busy(form, () => this.api.command(`/v1/contacts/${encodeURIComponent(id)}/decline`, { reason }, formKey(form)));
       announce(`Contact ${id} declined.`);
       await this.refreshLists();
-      $('offers-h').focus?.();
+      $('offers-h').focus();
     } catch (e) { showError('offers-error', e); }
   }
 
