@@ -179,6 +179,30 @@ async function checkContrast(page, theme) {
   check(low.length === 0, `text below 4.5:1 in ${theme}:\n  ${low.join('\n  ')}`);
 }
 
+// Tabbing from the skip link visits every visible control, in document order,
+// and then leaves the page: nothing traps the keyboard. (A date-time field
+// takes several Tabs, one per part, so repeats in a row count once.)
+async function checkTabOrder(page) {
+  const expected = await page.evaluate(() => {
+    window.tabKey = (el) => el.id || el.dataset.focusKey || `${el.tagName}:${el.textContent.trim()}`;
+    return [...document.querySelectorAll('a[href], button, input, select, textarea, summary')]
+      .filter((el) => !el.disabled && el.checkVisibility() && !(el.type === 'radio' && !el.checked))
+      .map(window.tabKey);
+  });
+  await page.locator('.skip-link').focus();
+  const visited = [expected[0]];
+  for (let i = 0; i < expected.length * 2 + 10 && visited.length < expected.length + 1; i++) {
+    await page.keyboard.press('Tab');
+    const now = await page.evaluate(() =>
+      (document.activeElement === document.body ? null : window.tabKey(document.activeElement)));
+    if (now !== visited.at(-1)) visited.push(now);
+  }
+  const lap = visited.slice(0, expected.length);
+  check(JSON.stringify(lap) === JSON.stringify(expected),
+    `Tab order\n  ${lap.join(' | ')}\nis not document order\n  ${expected.join(' | ')}`);
+  check(visited.length > expected.length, 'Tab did not leave the page after the last control');
+}
+
 // ---- the test ----
 
 async function main() {
@@ -260,6 +284,9 @@ access_numbers { number: "${SHARED_NUMBER}" route: "sms_keyword" }
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: `Conversation: contact ${contactId}` }).waitFor();
   await page.locator('#conv-messages').getByText(words).waitFor();
+
+  step('Tab reaches every control of the page, in order, with no trap');
+  await checkTabOrder(page);
 
   step('reply');
   const reply = 'Thank you for texting. I am a nurse and I am here now. Are you safe right now?';
