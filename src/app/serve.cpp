@@ -229,8 +229,8 @@ int serve(const serve_options& opts) {
                    wall_clock);
   add_sms_routes(routes, pipeline, engine, *routing, twilio,
                  sms_limits{.max_body_bytes = config.sms().max_body_bytes()}, wall_clock);
-  const static_files console(console_files());
-  add_console_routes(routes, console);
+  const static_files web_console(web_console_files());
+  add_web_console_routes(routes, web_console);
   add_ops_routes(routes, ops_sources{.writer = *writer,
                                      .pipeline = pipeline,
                                      .server = [&server] { return server.get(); },

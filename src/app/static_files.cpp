@@ -102,7 +102,7 @@ net::http_response static_files::serve(const net::http_request& req) const {
   return r;
 }
 
-void add_console_routes(net::router& r, const static_files& files) {
+void add_web_console_routes(net::router& r, const static_files& files) {
   auto h = [&files](net::http_request&& req, net::responder respond) { respond(files.serve(req)); };
   r.add("GET", "/", h);
   r.add_prefix("GET", std::string(console_prefix), h);

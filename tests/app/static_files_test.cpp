@@ -114,7 +114,7 @@ TEST_CASE("a file without a known content type is refused when the set is built"
 }
 
 TEST_CASE("the shipped console has index.html and each file it references") {
-  const static_files files(app::console_files());
+  const static_files files(app::web_console_files());
   const auto index = files.serve(get("/"));
   REQUIRE(index.status == 200);
   CHECK(index.body.find("<script") != std::string::npos);
@@ -131,7 +131,7 @@ TEST_CASE("the shipped console has index.html and each file it references") {
       CHECK(files.serve(get(url)).status == 200);
     }
   }
-  for (const auto& f : app::console_files()) {
+  for (const auto& f : app::web_console_files()) {
     INFO(f.name);
     CHECK(files.serve(get("/console/" + std::string(f.name))).status == 200);
   }
