@@ -22,6 +22,7 @@
 #include "app/session_auth.hpp"
 #include "app/sms_webhook.hpp"
 #include "app/state_json.hpp"
+#include "app/static_files.hpp"
 #include "app/voice_webhook.hpp"
 #include "codec/clinical_settings.hpp"
 #include "codec/config_loader.hpp"
@@ -298,6 +299,8 @@ int serve(const serve_options& opts) {
                    wall_clock);
   add_sms_routes(routes, pipeline, engine, *routing, twilio,
                  sms_limits{.max_body_bytes = config.sms().max_body_bytes()}, wall_clock);
+  const static_files web_console(web_console_files());
+  add_web_console_routes(routes, web_console);
   add_ops_routes(routes, ops_sources{.writer = *writer,
                                      .pipeline = pipeline,
                                      .server = [&server] { return server.get(); },
