@@ -262,7 +262,8 @@ TEST_CASE("crew feed: sign on, alert, ack committed before its result, statuses,
     REQUIRE(frames.size() == 1);
     CHECK(frames[0].seq() == 2);
     REQUIRE(frames[0].has_alert());
-    const auto& alert = frames[0].alert();
+    // A copy: `frames` is reassigned below.
+    const v1::CrewAlert alert = frames[0].alert();
     CHECK(alert.incident_id() == 1);
     CHECK(alert.call_sign() == "MHRC1");
     CHECK(alert.address() == "1 High St");
