@@ -52,4 +52,19 @@ struct explain_options {
 // such contact.
 int explain_contact(const explain_options& opts);
 
+struct purge_options {
+  std::string db_path;
+  // Needs sender_key_secret (or its environment variable); the embedded
+  // default configuration has none.
+  std::optional<std::string> config_path;
+  std::uint32_t older_than_days = 0;
+};
+
+// Retention run by hand on a stopped server's database: purges the message
+// bodies and numbers of contacts closed more than `older_than_days` ago (one
+// RetentionPurge event, tombstones in the same commit) and prints what it
+// did. 0 on success (also when nothing was old enough), 2 for bad arguments or
+// configuration, 1 if the log cannot be read or written.
+int purge(const purge_options& opts);
+
 }  // namespace crisisline::app

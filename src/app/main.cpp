@@ -13,6 +13,7 @@ constexpr const char* usage = R"(usage:
   crisisline report --db PATH (--from T --to T | --monthly YYYY-MM | --shift ID)
                     [--format text|csv|json] [--config FILE]
   crisisline explain contact ID --db PATH [--format text|json] [--config FILE]
+  crisisline purge --db PATH --older-than DAYS [--config FILE]
 )";
 
 // Parses `args` against `desc` and checks required options. False when --help
@@ -86,6 +87,22 @@ int run_report(const std::vector<std::string>& args) {
   return crisisline::app::report(o);
 }
 
+int run_purge(const std::vector<std::string>& args) {
+  po::options_description desc("purge");
+  desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
+                                            "SQLite database file of a stopped server")(
+      "older-than", po::value<std::uint32_t>()->required(),
+      "days: purge contacts closed longer ago than this")(
+      "config", po::value<std::string>(), "the server's configuration (has the sender key secret)");
+  po::variables_map vm;
+  if (!parse_args(args, desc, vm)) return 0;
+  crisisline::app::purge_options o;
+  o.db_path = vm["db"].as<std::string>();
+  o.older_than_days = vm["older-than"].as<std::uint32_t>();
+  if (vm.count("config")) o.config_path = vm["config"].as<std::string>();
+  return crisisline::app::purge(o);
+}
+
 int run_explain(const std::vector<std::string>& args) {
   if (args.size() < 2 || args[0] != "contact") {
     std::cerr << usage;
@@ -128,6 +145,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (command == "serve") return run_serve(args);
+    if (command == "purge") return run_purge(args);
     if (command == "export") return run_export(args);
     if (command == "report") return run_report(args);
     if (command == "explain") return run_explain(args);

@@ -126,6 +126,15 @@ struct contact {
   queue_exit exit = queue_exit::none;
   std::string outcome_code;
 
+  // Events carrying this person's number or message bodies (calls, texts,
+  // replies), in seq order: what a retention purge rewrites.
+  std::vector<std::uint64_t> personal_events;
+  // An opt-out/opt-in word reached this contact: its number must stay in the
+  // log so the opt-out list replays, so retention never purges it.
+  bool opt_keyword_seen = false;
+  // Retention purged its number and message bodies.
+  bool purged = false;
+
   // Escalation notices sent while waiting: 0 none, 1..3 = 50/75/100% of the
   // answer target, 4 = maximum wait.
   std::uint32_t escalation_level = 0;

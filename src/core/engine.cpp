@@ -19,6 +19,15 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+std::string join_numbers(const std::vector<std::uint64_t>& numbers) {
+  std::string out;
+  for (const std::uint64_t n : numbers) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(n);
+  }
+  return out;
+}
+
 // "45 s", "2 min 5 s", "1 h 10 min": seconds stop mattering past an hour.
 std::string plain_duration(duration d) {
   auto total = std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -103,6 +112,8 @@ effects engine::apply(const event& e) {
           outbox_.on_status(p, out);
         } else if constexpr (std::is_same_v<T, outbound_result>) {
           outbox_.on_result(p, out);
+        } else if constexpr (std::is_same_v<T, retention_purge>) {
+          on_retention_purge(p);
         }
         // Crew statuses and timers change nothing here; timers only make
         // run_due() happen.
@@ -139,6 +150,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
   if (ev.call_id.empty() && ev.status != call_status::offered) return;
   const auto known = ev.call_id.empty() ? calls_.end() : calls_.find(ev.call_id);
   contact* existing = known == calls_.end() ? nullptr : find(known->second);
+  if (existing) touch(*existing, seq);
   const bool danger =
       !settings_.queue.danger_digits.empty() && ev.digits == settings_.queue.danger_digits;
   const auto fill = [&](contact& k) {
@@ -168,6 +180,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
       if (!k.from_withheld) {
         if (const auto owed = owed_callbacks_.find(k.from); owed != owed_callbacks_.end()) {
           contact& cb = contacts_.at(owed->second);
+          touch(cb, seq);
           k.arrival = std::min(k.arrival, cb.arrival);
           for (const std::string& r : cb.risk_rules) {
             if (std::find(k.risk_rules.begin(), k.risk_rules.end(), r) == k.risk_rules.end()) {
@@ -364,9 +377,11 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   }
   if (open != open_texts_.end()) {
     contact& c = contacts_.at(open->second);
+    touch(c, seq);
+    if (t.opt != opt_keyword::none) c.opt_keyword_seen = true;
     ++c.messages_in;
     if (c.area.empty()) c.area = area;
-    apply_risk(c, t.body, out);
+    apply_risk(c, t, out);
     if (!opt_change.empty()) tell(c, notice_kind::opted_out, opt_change);
     if (t.opt_ambiguous) {
       tell(c, notice_kind::ambiguous_opt_word,
@@ -382,9 +397,10 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   c.service_number = t.to;
   c.from_withheld = withheld;
   c.messages_in = 1;
+  if (t.opt != opt_keyword::none) c.opt_keyword_seen = true;
   set_band(c, settings_.queue.default_band, band_source::default_band, "",
            "default band before triage", out);
-  apply_risk(c, t.body, out);
+  apply_risk(c, t, out);
   if (!withheld) open_texts_[t.from] = c.id.value();
   enqueue(c);
   if (t.opt_ambiguous) {
@@ -582,6 +598,7 @@ void engine::on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t 
   contact* c = find(cmd.contact_id);
   if (!c)
     return reject(who, "reply_text", "there is no contact " + std::to_string(cmd.contact_id), out);
+  touch(*c, seq);
   if (cmd.body.empty()) return reject(who, "reply_text", "the reply is empty", out);
   if (c->from_withheld || c->from.empty()) {
     return reject(who, "reply_text",
@@ -723,6 +740,7 @@ contact& engine::new_contact(std::uint64_t seq, channel kind) {
   c.created = now_;
   c.arrival = now_;
   c.state = contact_state::scheduled;
+  c.personal_events.push_back(seq);
   return c;
 }
 
@@ -842,8 +860,10 @@ void engine::abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out
                      out);
 }
 
-contact& engine::make_callback(const contact& src, std::uint64_t seq) {
+contact& engine::make_callback(contact& src, std::uint64_t seq) {
   contact& cb = new_contact(seq, channel::callback);
+  // The callback's number comes from `src`: purged together or not at all.
+  touch(src, seq);
   cb.route = src.route;
   cb.area = src.area;
   cb.from = src.from;
@@ -885,8 +905,11 @@ void engine::set_band(contact& c, triage_category band, band_source source, std:
   }
 }
 
-void engine::apply_risk(contact& c, std::string_view text, effects& out) {
-  const risk_assessment a = risk_.assess(text);
+void engine::apply_risk(contact& c, const text_event& t, effects& out) {
+  // A purged body keeps what the scan found when it was there.
+  const risk_assessment a = t.purged_risk
+                                ? risk_assessment{t.purged_risk->raise_to, t.purged_risk->fired}
+                                : risk_.assess(t.body);
   if (a.fired.empty()) return;
   std::vector<std::string> fresh;
   for (const std::string& r : a.fired) {
@@ -1290,6 +1313,76 @@ const contact* engine::find_call(const std::string& call_id) const {
   return it == calls_.end() ? nullptr : find_contact(contact_id{it->second});
 }
 
+void engine::touch(contact& c, std::uint64_t seq) {
+  if (c.personal_events.empty() || c.personal_events.back() != seq) {
+    c.personal_events.push_back(seq);
+  }
+}
+
+std::vector<contact_id> engine::purgeable(timestamp before) const {
+  std::set<std::uint64_t> chosen;
+  for (const auto& [id, c] : contacts_) {
+    if (c.purged || c.opt_keyword_seen || c.state != contact_state::closed || !c.closed_time ||
+        *c.closed_time >= before) {
+      continue;
+    }
+    const bool texts_done =
+        std::all_of(outbox_.all().begin(), outbox_.all().end(), [&, id = id](const auto& kv) {
+          const outbound_text& x = kv.second;
+          if (x.contact.value() != id) return true;
+          // Pending would be sent to the purged number; suppressed and
+          // clinician tasks depended on an opt-out of the number itself.
+          return x.status == outbound_status::sent || x.status == outbound_status::delivered ||
+                 x.status == outbound_status::failed;
+        });
+    if (texts_done) chosen.insert(id);
+  }
+  // An event that reached several contacts (a redial taking a callback's
+  // place) is rewritten only if all of them are purged, or replay would link
+  // a purged number with one still in clear.
+  std::map<std::uint64_t, std::vector<std::uint64_t>> reached;
+  for (const auto& [id, c] : contacts_) {
+    for (const std::uint64_t seq : c.personal_events) reached[seq].push_back(id);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = chosen.begin(); it != chosen.end();) {
+      const contact& c = contacts_.at(*it);
+      const bool linked_outside =
+          std::any_of(c.personal_events.begin(), c.personal_events.end(), [&](std::uint64_t seq) {
+            const auto& ids = reached.at(seq);
+            return std::any_of(ids.begin(), ids.end(), [&](std::uint64_t other) {
+              return !chosen.contains(other) && !contacts_.at(other).purged;
+            });
+          });
+      if (linked_outside) {
+        it = chosen.erase(it);
+        changed = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::vector<contact_id> out;
+  out.reserve(chosen.size());
+  for (const std::uint64_t id : chosen) out.push_back(contact_id{id});
+  return out;
+}
+
+void engine::on_retention_purge(const retention_purge& p) {
+  const auto candidates = purgeable(p.before);
+  for (const purged_contact& pc : p.contacts) {
+    if (!std::binary_search(candidates.begin(), candidates.end(), contact_id{pc.contact_id})) {
+      continue;
+    }
+    contact& c = contacts_.at(pc.contact_id);
+    c.from = pc.from_key;
+    for (contact_reply& r : c.replies) r.body = std::string{purged_body};
+    outbox_.redact(c.id, pc.from_key);
+    c.purged = true;
+  }
+}
+
 std::string engine::dump() const {
   std::ostringstream o;
   const auto t = [](const std::optional<timestamp>& v) {
@@ -1315,7 +1408,8 @@ std::string engine::dump() const {
       << t(c.answered_time) << " abandoned " << t(c.abandoned_time) << " closed "
       << t(c.closed_time) << " exit " << to_string(c.exit) << " outcome '" << c.outcome_code
       << "' level " << c.escalation_level << " next_esc " << t(c.next_escalation) << " next_widen "
-      << t(c.next_widening) << "\n";
+      << t(c.next_widening) << " personal [" << join_numbers(c.personal_events) << "] opt_seen "
+      << c.opt_keyword_seen << " purged " << c.purged << "\n";
     for (const triage_change& h : c.triage_history) {
       o << "  triage " << to_micros(h.at) << " " << triage_code(h.from) << "->" << triage_code(h.to)
         << " " << to_string(h.source) << " '" << h.by << "' '" << h.reason << "'\n";

@@ -86,6 +86,12 @@ class engine {
   // Outbound texts and opt-outs.
   [[nodiscard]] const sms_outbox& outbox() const { return outbox_; }
 
+  // Closed contacts whose number and message bodies a retention purge with
+  // this cutoff would remove, in id order: closed before `before`, never sent
+  // an opt keyword, every outbound text finished, and sharing no event with a
+  // contact that stays. Deterministic, so live apply and replay agree.
+  [[nodiscard]] std::vector<contact_id> purgeable(timestamp before) const;
+
   // The whole state as canonical text (every contact, nurse, queue lane and
   // timer), for the replay-equivalence check and for debugging. Equal states
   // give equal dumps.
@@ -123,10 +129,13 @@ class engine {
   void release(contact& c, bool wrap_up);
   void close(contact& c);
   void abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out);
-  contact& make_callback(const contact& from, std::uint64_t seq);
+  contact& make_callback(contact& from, std::uint64_t seq);
   void set_band(contact& c, triage_category band, band_source source, std::string by,
                 std::string reason, effects& out);
-  void apply_risk(contact& c, std::string_view text, effects& out);
+  void apply_risk(contact& c, const text_event& t, effects& out);
+  // Records that event `seq` carried this contact's number or a message body.
+  void touch(contact& c, std::uint64_t seq);
+  void on_retention_purge(const retention_purge& p);
 
   void make_offer(contact& c, nurse& n, effects& out);
   void withdraw_offer(contact& c, withdraw_reason why, effects& out);

@@ -66,17 +66,20 @@ class scripted_log {
     return add(std::move(e));
   }
 
-  // Commits everything in one transaction, as a group commit would.
-  void commit() {
+  // Commits every event added since the last commit in one transaction, as a
+  // group commit would, feeding `projection` if given.
+  void commit(store::projection* projection = nullptr) {
     std::promise<std::vector<store::commit_result>> done;
     {
       store::writer w(
           db_, store::writer_options{}, [](std::function<void()> fn) { fn(); },
           [](const std::string& what) {
             std::fprintf(stderr, "commit failed: %s\n", what.c_str());
-          });
+          },
+          projection);
       std::vector<store::event_record> records;
-      for (const v1::Event& e : events_) {
+      for (std::size_t i = committed_; i < events_.size(); ++i) {
+        const v1::Event& e = events_[i];
         records.push_back(store::event_record{
             .recorded_at_us = core::to_micros(codec::from_proto_time(e.recorded_time())),
             .kind = std::string(codec::payload_kind(e)),
@@ -94,9 +97,10 @@ class scripted_log {
     }
     const auto results = done.get_future().get();
     for (std::size_t i = 0; i < results.size(); ++i) {
-      if (results[i].seq != i + 1 || results[i].duplicate)
+      if (results[i].seq != committed_ + i + 1 || results[i].duplicate)
         throw std::runtime_error("unexpected seq");
     }
+    committed_ += results.size();
   }
 
  private:
@@ -117,6 +121,7 @@ class scripted_log {
   std::filesystem::path db_;
   core::timestamp now_{};
   std::vector<v1::Event> events_;
+  std::size_t committed_ = 0;
 };
 
 struct run_result {

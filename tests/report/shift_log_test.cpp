@@ -1,0 +1,219 @@
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "../store/temp_db.hpp"
+#include "app/report_replay.hpp"
+#include "app/shift_log_projection.hpp"
+#include "core/kpi.hpp"
+#include "core/triage.hpp"
+#include "scripted_log.hpp"
+#include "store/database.hpp"
+
+using crisisline::app::shift_log_projection;
+using crisisline::report_test::scripted_log;
+namespace core = crisisline::core;
+namespace store = crisisline::store;
+namespace v1 = crisisline::v1;
+
+namespace {
+
+core::settings server_settings() {
+  return std::get<core::settings>(crisisline::app::replay_settings(std::nullopt));
+}
+
+std::int64_t us(std::string_view iso) {
+  return core::to_micros(crisisline::app::parse_utc(iso).value());
+}
+
+std::string field(store::statement& st, int i) {
+  return st.column_is_null(i) ? std::string{"NULL"} : std::string{st.column_text(i)};
+}
+
+// Every contact_timings row as text, in contact order.
+std::string table_dump(const std::filesystem::path& db) {
+  store::connection c(db, store::connection::mode::read_only);
+  store::statement st(c,
+                      "SELECT contact_id, channel, route, area, band, offered_us, answered_us, "
+                      "abandoned_us, abandon_threshold_us, lost, callback_requested_us, "
+                      "callback_made_us, closed_us, outcome_code, answered_by, shift_id "
+                      "FROM contact_timings ORDER BY contact_id");
+  std::ostringstream o;
+  while (st.step()) {
+    for (int i = 0; i < 16; ++i) o << field(st, i) << (i == 15 ? "\n" : "|");
+  }
+  return o.str();
+}
+
+std::string opt_us(const std::optional<core::timestamp>& t) {
+  return t ? std::to_string(core::to_micros(*t)) : std::string{"NULL"};
+}
+
+// What a full replay of the log says every row must be, in the table_dump
+// format, from core::kpi::timing_of on the final state of a fresh engine.
+std::string replayed_dump(const std::filesystem::path& db) {
+  core::engine engine(server_settings());
+  std::map<std::uint64_t, std::string> first_nurse;
+  crisisline::app::for_each_logged_event(db, [&](const core::event& ev) {
+    (void)engine.apply(ev);
+    for (const auto& [id, c] : engine.contacts()) {
+      if (c.answered_time && c.nurse && !first_nurse.contains(id)) {
+        first_nurse[id] = c.nurse->value();
+      }
+    }
+  });
+  std::ostringstream o;
+  for (const auto& [id, c] : engine.contacts()) {
+    const auto t = core::kpi::timing_of(c);
+    if (!t) continue;
+    o << id << "|" << core::to_string(t->kind) << "|" << core::kpi::route_name(t->route) << "|"
+      << t->area << "|" << core::triage_code(t->band) << "|" << opt_us(t->offered) << "|"
+      << opt_us(t->answered) << "|" << opt_us(t->abandoned) << "|30000000|" << (t->lost ? 1 : 0)
+      << "|" << opt_us(t->callback_requested) << "|" << opt_us(t->callback_made) << "|"
+      << opt_us(c.closed_time) << "|" << c.outcome_code << "|"
+      << (first_nurse.contains(id) ? first_nurse[id] : "NULL") << "|NULL\n";
+  }
+  return o.str();
+}
+
+// 2024-05-01, default configuration (30 s offers, 60 s wrap-up):
+//   1  09:00:00 call CA1 (local line, north) offered
+//   2  09:00:10 amy signs on: CA1 is offered to her
+//   3  09:00:20 amy accepts: answered after 20 s
+//   4  09:01:00 ben signs on
+//   5  09:02:00 amy transfers CA1 to ben (the row keeps amy as who answered)
+//   6  09:03:00 ben closes CA1, outcome 02
+//   7  09:05:00 call CA2 (111 option 2, south) offered: offered to amy
+//   8  09:05:30 CA2 hangs up after exactly 30 s: a likely misdial, and the
+//               callback (contact 8) takes its place, offered to amy
+//   9  09:05:40 amy accepts the callback: made 10 s after the request
+//   10 09:10:00 call CA3 offered; 11 09:10:45 the platform loses it
+void hand_built_log(scripted_log& log) {
+  log.at("2024-05-01T09:00:00Z");
+  log.call("CA1", v1::CALL_OFFERED, v1::LOCAL_LINE, "north", "+447700900001");
+  log.at("2024-05-01T09:00:10Z");
+  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_sign_on(); });
+  log.at("2024-05-01T09:00:20Z");
+  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(1); });
+  log.at("2024-05-01T09:01:00Z");
+  log.console("ben", [](v1::ConsoleCommand& c) { c.mutable_sign_on(); });
+  log.at("2024-05-01T09:02:00Z");
+  log.console("amy", [](v1::ConsoleCommand& c) {
+    c.mutable_transfer()->set_contact_id(1);
+    c.mutable_transfer()->set_to_nurse_id("ben");
+  });
+  log.at("2024-05-01T09:03:00Z");
+  log.console("ben", [](v1::ConsoleCommand& c) {
+    c.mutable_close()->set_contact_id(1);
+    c.mutable_close()->set_outcome_code("02");
+  });
+  log.at("2024-05-01T09:05:00Z");
+  log.call("CA2", v1::CALL_OFFERED, v1::NHS111_OPTION2, "south", "+447700900002");
+  log.at("2024-05-01T09:05:30Z");
+  log.call("CA2", v1::CALL_ABANDONED);
+  log.at("2024-05-01T09:05:40Z");
+  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(8); });
+  log.at("2024-05-01T09:10:00Z");
+  log.call("CA3", v1::CALL_OFFERED, v1::NHS111_OPTION2, "south", "+447700900003");
+  log.at("2024-05-01T09:10:45Z");
+  log.call("CA3", v1::CALL_FAILED);
+}
+
+}  // namespace
+
+TEST_CASE("contact_timings rows for a hand-built log are the ones worked out by hand") {
+  temp_db db;
+  shift_log_projection projection(server_settings());
+  scripted_log log(db.path());
+  hand_built_log(log);
+  log.commit(&projection);
+
+  const std::string n = "NULL";
+  const auto t = [](std::string_view iso) { return std::to_string(us(iso)); };
+  const std::string expected =
+      // Answered at 20 s by amy, transferred to ben, closed by him.
+      "1|call|local_line|north|-|" + t("2024-05-01T09:00:00Z") + "|" + t("2024-05-01T09:00:20Z") +
+      "|" + n + "|30000000|0|" + n + "|" + n + "|" + t("2024-05-01T09:03:00Z") + "|02|amy|" + n +
+      "\n"
+      // Abandoned at exactly 30 s (the threshold says a misdial); closed then.
+      "7|call|nhs111_option2|south|-|" +
+      t("2024-05-01T09:05:00Z") + "|" + n + "|" + t("2024-05-01T09:05:30Z") + "|30000000|0|" + n +
+      "|" + n + "|" + t("2024-05-01T09:05:30Z") + "||" + n + "|" + n +
+      "\n"
+      // The callback owed for it, made 10 s after the hang-up, still open.
+      "8|callback|nhs111_option2|south|-|" +
+      n + "|" + n + "|" + n + "|30000000|0|" + t("2024-05-01T09:05:30Z") + "|" +
+      t("2024-05-01T09:05:40Z") + "|" + n + "||amy|" + n +
+      "\n"
+      // Lost by the platform: offered, neither answered nor abandoned.
+      "10|call|nhs111_option2|south|-|" +
+      t("2024-05-01T09:10:00Z") + "|" + n + "|" + n + "|30000000|1|" + n + "|" + n + "|" +
+      t("2024-05-01T09:10:45Z") + "||" + n + "|" + n + "\n";
+  CHECK(table_dump(db.path()) == expected);
+  CHECK(table_dump(db.path()) == replayed_dump(db.path()));
+
+  store::connection c(db.path(), store::connection::mode::read_only);
+  CHECK(c.query_int("SELECT projected_seq FROM shift_log_progress") == 11);
+  // The cost figure counts every projected event.
+  CHECK(projection.events_projected() == 11);
+}
+
+TEST_CASE("a log written before the shift log existed is projected when the writer opens") {
+  temp_db db;
+  scripted_log log(db.path());
+  hand_built_log(log);
+  log.commit();
+  CHECK(table_dump(db.path()).empty());
+
+  shift_log_projection projection(server_settings());
+  {
+    store::writer w(
+        db.path(), {}, [](std::function<void()> fn) { fn(); }, [](const std::string&) {},
+        &projection);
+  }
+  CHECK(projection.last_catch_up().replayed == 11);
+  CHECK(projection.last_catch_up().projected == 11);
+  CHECK_FALSE(table_dump(db.path()).empty());
+  CHECK(table_dump(db.path()) == replayed_dump(db.path()));
+}
+
+TEST_CASE("tables behind the log catch up to exactly what live projection wrote") {
+  temp_db db;
+  scripted_log log(db.path());
+  hand_built_log(log);
+  shift_log_projection live(server_settings());
+  log.commit(&live);
+  const std::string expected = table_dump(db.path());
+  {
+    // Tables that fell behind at seq 6: the rows events 7-11 wrote are gone.
+    store::connection c(db.path());
+    c.exec("DELETE FROM contact_timings WHERE updated_seq > 6");
+    c.exec("UPDATE shift_log_progress SET projected_seq = 6");
+  }
+  REQUIRE(table_dump(db.path()) != expected);
+
+  shift_log_projection late(server_settings());
+  {
+    store::writer w(
+        db.path(), {}, [](std::function<void()> fn) { fn(); }, [](const std::string&) {}, &late);
+  }
+  CHECK(late.last_catch_up().replayed == 11);
+  CHECK(late.last_catch_up().projected == 5);
+  CHECK(table_dump(db.path()) == expected);
+}
+
+TEST_CASE("a projection carries on from its own state when its writer is reopened") {
+  temp_db db;
+  shift_log_projection projection(server_settings());
+  scripted_log first(db.path());
+  hand_built_log(first);
+  first.commit(&projection);
+  // More events on the same projection instance, through a new writer.
+  first.at("2024-05-01T09:20:00Z");
+  first.call("CA4", v1::CALL_OFFERED, v1::LOCAL_LINE, "north", "+447700900004");
+  first.at("2024-05-01T09:20:31Z");
+  first.call("CA4", v1::CALL_ABANDONED);
+  first.commit(&projection);
+  CHECK(projection.last_catch_up().replayed == 0);
+  CHECK(table_dump(db.path()) == replayed_dump(db.path()));
+}
