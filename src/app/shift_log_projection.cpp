@@ -129,10 +129,12 @@ void shift_log_projection::tombstone_purged(const core::retention_purge& purge,
                                             const std::map<std::uint64_t, std::string>& unpurged) {
   std::map<std::string, std::string> number_keys;
   std::set<std::uint64_t> seqs;
+  std::uint64_t contacts = 0;
   for (const core::purged_contact& pc : purge.contacts) {
     const auto was = unpurged.find(pc.contact_id);
     const core::contact* c = engine_.find_contact(core::contact_id{pc.contact_id});
     if (was == unpurged.end() || !c || !c->purged) continue;
+    ++contacts;
     number_keys[was->second] = pc.from_key;
     seqs.insert(c->personal_events.begin(), c->personal_events.end());
   }
@@ -151,10 +153,10 @@ void shift_log_projection::tombstone_purged(const core::retention_purge& purge,
     store::tombstone(*prepared_for_, seq, e.SerializeAsString());
     ++rewritten;
   }
-  purge_ = {number_keys.size(), rewritten};
-  log::info("retention purge", {{"contacts", number_keys.size()},
-                                {"events_rewritten", rewritten},
-                                {"seq", engine_.stats().last_seq}});
+  purge_ = {contacts, rewritten};
+  log::info(
+      "retention purge",
+      {{"contacts", contacts}, {"events_rewritten", rewritten}, {"seq", engine_.stats().last_seq}});
 }
 
 void shift_log_projection::project(std::string_view payload, std::uint64_t seq, bool write) {

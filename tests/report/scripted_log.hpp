@@ -59,6 +59,19 @@ class scripted_log {
     fill(*e.mutable_console());
     return add(std::move(e));
   }
+  // Any event: `fill` sets its payload (and may change the envelope).
+  template <typename Fill>
+  std::uint64_t custom(const std::string& source, Fill fill) {
+    v1::Event e = envelope(source);
+    fill(e);
+    return add(std::move(e));
+  }
+  // An event built elsewhere (e.g. a planned retention purge), recorded now.
+  std::uint64_t prepared(v1::Event e) {
+    *e.mutable_recorded_time() = codec::to_proto_time(now_);
+    return add(std::move(e));
+  }
+  [[nodiscard]] const v1::Event& event(std::uint64_t seq) const { return events_.at(seq - 1); }
   std::uint64_t timer() {
     v1::Event e = envelope("system");
     e.clear_source_event_id();

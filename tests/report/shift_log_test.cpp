@@ -76,18 +76,22 @@ std::string replayed_dump(const std::filesystem::path& db) {
   return o.str();
 }
 
-// 2024-05-01, default configuration (30 s offers, 60 s wrap-up):
+// 2024-05-01, default configuration (30 s offers, 60 s wrap-up, band C
+// before triage):
 //   1  09:00:00 call CA1 (local line, north) offered
 //   2  09:00:10 amy signs on: CA1 is offered to her
 //   3  09:00:20 amy accepts: answered after 20 s
 //   4  09:01:00 ben signs on
 //   5  09:02:00 amy transfers CA1 to ben (the row keeps amy as who answered)
 //   6  09:03:00 ben closes CA1, outcome 02
-//   7  09:05:00 call CA2 (111 option 2, south) offered: offered to amy
-//   8  09:05:30 CA2 hangs up after exactly 30 s: a likely misdial, and the
-//               callback (contact 8) takes its place, offered to amy
-//   9  09:05:40 amy accepts the callback: made 10 s after the request
-//   10 09:10:00 call CA3 offered; 11 09:10:45 the platform loses it
+//   7  09:03:30 ben signs off; 8 09:04:00 amy signs off: nobody is on
+//   9  09:05:00 call CA2 (111 option 2, south) offered, waits
+//   10 09:05:30 CA2 hangs up after exactly 30 s: a likely misdial, and the
+//               callback (contact 10) takes its place
+//   11 09:05:35 cat signs on and is offered the callback
+//   12 09:05:40 cat accepts it: made 10 s after the request
+//   13 09:10:00 call CA3 offered (cat is busy); 14 09:10:45 the platform loses
+//               it, and a callback (contact 14) is owed, not made
 void hand_built_log(scripted_log& log) {
   log.at("2024-05-01T09:00:00Z");
   log.call("CA1", v1::CALL_OFFERED, v1::LOCAL_LINE, "north", "+447700900001");
@@ -107,12 +111,18 @@ void hand_built_log(scripted_log& log) {
     c.mutable_close()->set_contact_id(1);
     c.mutable_close()->set_outcome_code("02");
   });
+  log.at("2024-05-01T09:03:30Z");
+  log.console("ben", [](v1::ConsoleCommand& c) { c.mutable_sign_off(); });
+  log.at("2024-05-01T09:04:00Z");
+  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_sign_off(); });
   log.at("2024-05-01T09:05:00Z");
   log.call("CA2", v1::CALL_OFFERED, v1::NHS111_OPTION2, "south", "+447700900002");
   log.at("2024-05-01T09:05:30Z");
   log.call("CA2", v1::CALL_ABANDONED);
+  log.at("2024-05-01T09:05:35Z");
+  log.console("cat", [](v1::ConsoleCommand& c) { c.mutable_sign_on(); });
   log.at("2024-05-01T09:05:40Z");
-  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(8); });
+  log.console("cat", [](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(10); });
   log.at("2024-05-01T09:10:00Z");
   log.call("CA3", v1::CALL_OFFERED, v1::NHS111_OPTION2, "south", "+447700900003");
   log.at("2024-05-01T09:10:45Z");
@@ -132,30 +142,35 @@ TEST_CASE("contact_timings rows for a hand-built log are the ones worked out by 
   const auto t = [](std::string_view iso) { return std::to_string(us(iso)); };
   const std::string expected =
       // Answered at 20 s by amy, transferred to ben, closed by him.
-      "1|call|local_line|north|-|" + t("2024-05-01T09:00:00Z") + "|" + t("2024-05-01T09:00:20Z") +
+      "1|call|local_line|north|C|" + t("2024-05-01T09:00:00Z") + "|" + t("2024-05-01T09:00:20Z") +
       "|" + n + "|30000000|0|" + n + "|" + n + "|" + t("2024-05-01T09:03:00Z") + "|02|amy|" + n +
       "\n"
       // Abandoned at exactly 30 s (the threshold says a misdial); closed then.
-      "7|call|nhs111_option2|south|-|" +
+      "9|call|nhs111_option2|south|C|" +
       t("2024-05-01T09:05:00Z") + "|" + n + "|" + t("2024-05-01T09:05:30Z") + "|30000000|0|" + n +
       "|" + n + "|" + t("2024-05-01T09:05:30Z") + "||" + n + "|" + n +
       "\n"
       // The callback owed for it, made 10 s after the hang-up, still open.
-      "8|callback|nhs111_option2|south|-|" +
+      "10|callback|nhs111_option2|south|C|" +
       n + "|" + n + "|" + n + "|30000000|0|" + t("2024-05-01T09:05:30Z") + "|" +
-      t("2024-05-01T09:05:40Z") + "|" + n + "||amy|" + n +
+      t("2024-05-01T09:05:40Z") + "|" + n + "||cat|" + n +
       "\n"
       // Lost by the platform: offered, neither answered nor abandoned.
-      "10|call|nhs111_option2|south|-|" +
+      "13|call|nhs111_option2|south|C|" +
       t("2024-05-01T09:10:00Z") + "|" + n + "|" + n + "|30000000|1|" + n + "|" + n + "|" +
-      t("2024-05-01T09:10:45Z") + "||" + n + "|" + n + "\n";
+      t("2024-05-01T09:10:45Z") + "||" + n + "|" + n +
+      "\n"
+      // Its callback, requested when the call was lost and not made yet.
+      "14|callback|nhs111_option2|south|C|" +
+      n + "|" + n + "|" + n + "|30000000|0|" + t("2024-05-01T09:10:45Z") + "|" + n + "|" + n +
+      "||" + n + "|" + n + "\n";
   CHECK(table_dump(db.path()) == expected);
   CHECK(table_dump(db.path()) == replayed_dump(db.path()));
 
   store::connection c(db.path(), store::connection::mode::read_only);
-  CHECK(c.query_int("SELECT projected_seq FROM shift_log_progress") == 11);
+  CHECK(c.query_int("SELECT projected_seq FROM shift_log_progress") == 14);
   // The cost figure counts every projected event.
-  CHECK(projection.events_projected() == 11);
+  CHECK(projection.events_projected() == 14);
 }
 
 TEST_CASE("a log written before the shift log existed is projected when the writer opens") {
@@ -171,8 +186,8 @@ TEST_CASE("a log written before the shift log existed is projected when the writ
         db.path(), {}, [](std::function<void()> fn) { fn(); }, [](const std::string&) {},
         &projection);
   }
-  CHECK(projection.last_catch_up().replayed == 11);
-  CHECK(projection.last_catch_up().projected == 11);
+  CHECK(projection.last_catch_up().replayed == 14);
+  CHECK(projection.last_catch_up().projected == 14);
   CHECK_FALSE(table_dump(db.path()).empty());
   CHECK(table_dump(db.path()) == replayed_dump(db.path()));
 }
@@ -185,7 +200,7 @@ TEST_CASE("tables behind the log catch up to exactly what live projection wrote"
   log.commit(&live);
   const std::string expected = table_dump(db.path());
   {
-    // Tables that fell behind at seq 6: the rows events 7-11 wrote are gone.
+    // Tables that fell behind at seq 6: the rows events 7-14 wrote are gone.
     store::connection c(db.path());
     c.exec("DELETE FROM contact_timings WHERE updated_seq > 6");
     c.exec("UPDATE shift_log_progress SET projected_seq = 6");
@@ -197,8 +212,8 @@ TEST_CASE("tables behind the log catch up to exactly what live projection wrote"
     store::writer w(
         db.path(), {}, [](std::function<void()> fn) { fn(); }, [](const std::string&) {}, &late);
   }
-  CHECK(late.last_catch_up().replayed == 11);
-  CHECK(late.last_catch_up().projected == 5);
+  CHECK(late.last_catch_up().replayed == 14);
+  CHECK(late.last_catch_up().projected == 8);
   CHECK(table_dump(db.path()) == expected);
 }
 
