@@ -51,21 +51,13 @@ struct shift_log_projection::statements {
   store::statement logged;
 };
 
-std::optional<contact_timing_row> timing_row_of(const core::contact& c,
-                                                const std::optional<contact_timing_row>& before) {
+std::optional<contact_timing_row> timing_row_of(const core::contact& c) {
   auto timing = core::kpi::timing_of(c);
   if (!timing) return std::nullopt;
-  contact_timing_row row{.timing = std::move(*timing),
-                         .closed = c.closed_time,
-                         .outcome_code = c.outcome_code,
-                         .answered_by = {}};
-  // A transfer moves the contact to another nurse; the row keeps who answered.
-  if (before && !before->answered_by.empty()) {
-    row.answered_by = before->answered_by;
-  } else if (c.answered_time && c.nurse) {
-    row.answered_by = c.nurse->value();
-  }
-  return row;
+  return contact_timing_row{.timing = std::move(*timing),
+                            .closed = c.closed_time,
+                            .outcome_code = c.outcome_code,
+                            .answered_by = c.answered_by ? c.answered_by->value() : std::string{}};
 }
 
 shift_log_projection::shift_log_projection(core::settings s)
@@ -182,54 +174,54 @@ void shift_log_projection::project(std::string_view payload, std::uint64_t seq, 
     if (write) tombstone_purged(*purge, unpurged);
   }
 
-  const auto& contacts = engine_.contacts();
-  // New contacts join the rows that may change.
-  for (auto it = contacts.upper_bound(last_contact_); it != contacts.end(); ++it) {
-    open_.try_emplace(it->first);
-    last_contact_ = it->first;
-  }
-  for (auto it = open_.begin(); it != open_.end();) {
-    const core::contact& c = contacts.at(it->first);
-    // An empty row (default answered_by etc.) marks a contact never written.
-    const bool written = it->second.timing.contact.value() != 0;
-    auto row = timing_row_of(c, written ? std::optional{it->second} : std::nullopt);
-    if (row && (!written || *row != it->second)) {
-      if (write) {
-        auto& st = stmts_->upsert;
-        const auto& t = row->timing;
-        st.bind(1, static_cast<std::int64_t>(t.contact.value()));
-        st.bind(2, core::to_string(t.kind));
-        st.bind(3, core::kpi::route_name(t.route));
-        st.bind(4, t.area);
-        st.bind(5, core::triage_code(t.band));
-        bind_time(st, 6, t.offered);
-        bind_time(st, 7, t.answered);
-        bind_time(st, 8, t.abandoned);
-        st.bind(9, static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 core::kpi::misdial_limit)
-                                                 .count()));
-        st.bind(10, std::int64_t{t.lost ? 1 : 0});
-        bind_time(st, 11, t.callback_requested);
-        bind_time(st, 12, t.callback_made);
-        bind_time(st, 13, row->closed);
-        st.bind(14, row->outcome_code);
-        if (row->answered_by.empty()) {
-          st.bind_null(15);
-        } else {
-          st.bind(15, row->answered_by);
-        }
-        st.bind(16, static_cast<std::int64_t>(seq));
-        (void)st.step();
-        st.reset();
+  // Only the contacts this event may have changed; each row is a function of
+  // its contact alone, so the others' rows still hold.
+  for (const core::contact_id id : engine_.touched()) {
+    const core::contact& c = *engine_.find_contact(id);
+    auto row = timing_row_of(c);
+    if (!row) continue;
+    const auto cached = rows_.find(id.value());
+    if (cached == rows_.end() || cached->second != *row) {
+      if (write) store_row(*row, seq);
+      if (c.state == core::contact_state::closed) {
+        if (cached != rows_.end()) rows_.erase(cached);
+      } else {
+        rows_.insert_or_assign(id.value(), std::move(*row));
       }
-      it->second = std::move(*row);
-    }
-    if (c.state == core::contact_state::closed) {
-      it = open_.erase(it);
-    } else {
-      ++it;
+    } else if (c.state == core::contact_state::closed) {
+      rows_.erase(cached);
     }
   }
+}
+
+void shift_log_projection::store_row(const contact_timing_row& row, std::uint64_t seq) {
+  auto& st = stmts_->upsert;
+  const auto& t = row.timing;
+  st.bind(1, static_cast<std::int64_t>(t.contact.value()));
+  st.bind(2, core::to_string(t.kind));
+  st.bind(3, core::kpi::route_name(t.route));
+  st.bind(4, t.area);
+  st.bind(5, core::triage_code(t.band));
+  bind_time(st, 6, t.offered);
+  bind_time(st, 7, t.answered);
+  bind_time(st, 8, t.abandoned);
+  st.bind(
+      9,
+      static_cast<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(core::kpi::misdial_limit).count()));
+  st.bind(10, std::int64_t{t.lost ? 1 : 0});
+  bind_time(st, 11, t.callback_requested);
+  bind_time(st, 12, t.callback_made);
+  bind_time(st, 13, row.closed);
+  st.bind(14, row.outcome_code);
+  if (row.answered_by.empty()) {
+    st.bind_null(15);
+  } else {
+    st.bind(15, row.answered_by);
+  }
+  st.bind(16, static_cast<std::int64_t>(seq));
+  (void)st.step();
+  st.reset();
 }
 
 }  // namespace crisisline::app

@@ -40,10 +40,7 @@ struct contact_timing_row {
 };
 
 // The row of a contact as a replay of the log up to now gives it.
-// `answered_by` is carried over from `before` (the nurse who answered first),
-// or taken from the contact when this is its first answer.
-[[nodiscard]] std::optional<contact_timing_row> timing_row_of(
-    const core::contact& c, const std::optional<contact_timing_row>& before);
+[[nodiscard]] std::optional<contact_timing_row> timing_row_of(const core::contact& c);
 
 class shift_log_projection final : public store::projection {
  public:
@@ -76,6 +73,7 @@ class shift_log_projection final : public store::projection {
   // Applies the event to the engine and, if `write`, stores the rows it changed.
   void project(std::string_view payload, std::uint64_t seq, bool write);
   void prepare(store::connection& db);
+  void store_row(const contact_timing_row& row, std::uint64_t seq);
   // Rewrites the logged events of the contacts `purge` just purged; `unpurged`
   // holds their numbers from before the engine replaced them.
   void tombstone_purged(const core::retention_purge& purge,
@@ -83,10 +81,10 @@ class shift_log_projection final : public store::projection {
 
   core::engine engine_;
   core::risk_detector risk_;
-  // The rows of contacts that may still change, as last written. Closed
-  // contacts drop out: their rows are final.
-  std::map<std::uint64_t, contact_timing_row> open_;
-  std::uint64_t last_contact_ = 0;
+  // The rows of open contacts as last written, so an event that leaves a row
+  // as it was writes nothing. Closed contacts drop out (a late change to one,
+  // such as an outcome chosen after the call ended, is simply written).
+  std::map<std::uint64_t, contact_timing_row> rows_;
   std::unique_ptr<statements> stmts_;
   store::connection* prepared_for_ = nullptr;
   catch_up_stats catch_up_;

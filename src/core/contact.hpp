@@ -121,6 +121,8 @@ struct contact {
   // The nurse the contact is with (or was with, once closed).
   std::optional<nurse_id> nurse;
   std::optional<timestamp> answered_time;
+  // Who answered it first (a transfer changes `nurse`, not this).
+  std::optional<nurse_id> answered_by;
   std::optional<timestamp> abandoned_time;
   std::optional<timestamp> closed_time;
   queue_exit exit = queue_exit::none;

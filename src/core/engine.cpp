@@ -95,6 +95,7 @@ effects engine::apply(const event& e) {
   // A clock stepped back must not reopen deadlines already handled.
   now_ = std::max(now_, e.recorded_time);
 
+  touched_.clear();
   effects out;
   run_due(out);
   std::visit(
@@ -150,7 +151,10 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
   if (ev.call_id.empty() && ev.status != call_status::offered) return;
   const auto known = ev.call_id.empty() ? calls_.end() : calls_.find(ev.call_id);
   contact* existing = known == calls_.end() ? nullptr : find(known->second);
-  if (existing) touch(*existing, seq);
+  if (existing) {
+    touch(*existing, seq);
+    mark(*existing);
+  }
   const bool danger =
       !settings_.queue.danger_digits.empty() && ev.digits == settings_.queue.danger_digits;
   const auto fill = [&](contact& k) {
@@ -181,6 +185,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
         if (const auto owed = owed_callbacks_.find(k.from); owed != owed_callbacks_.end()) {
           contact& cb = contacts_.at(owed->second);
           touch(cb, seq);
+          mark(cb);
           k.arrival = std::min(k.arrival, cb.arrival);
           for (const std::string& r : cb.risk_rules) {
             if (std::find(k.risk_rules.begin(), k.risk_rules.end(), r) == k.risk_rules.end()) {
@@ -231,7 +236,10 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
         leave_queue(*existing, queue_exit::answered, withdraw_reason::answered_elsewhere, out);
         existing->state = contact_state::active;
         existing->answered_time = now_;
-        if (!ev.nurse_id.empty()) existing->nurse = nurse_id{ev.nurse_id};
+        if (!ev.nurse_id.empty()) {
+          existing->nurse = nurse_id{ev.nurse_id};
+          existing->answered_by = existing->nurse;
+        }
       }
       return;
     }
@@ -245,7 +253,10 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
         k.exit = queue_exit::answered;
         k.answered_time = now_;
         k.closed_time = now_;
-        if (!ev.nurse_id.empty()) k.nurse = nurse_id{ev.nurse_id};
+        if (!ev.nurse_id.empty()) {
+          k.nurse = nurse_id{ev.nurse_id};
+          k.answered_by = k.nurse;
+        }
         return;
       }
       if (existing->state == contact_state::waiting) {
@@ -275,6 +286,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
       existing->nurse.reset();
       existing->connect_requested = false;
       existing->answered_time.reset();
+      existing->answered_by.reset();
       existing->exit = queue_exit::none;
       existing->declines.push_back({now_, who, "did not pick up the call"});
       // Back in its original place: arrival is unchanged.
@@ -378,6 +390,7 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   if (open != open_texts_.end()) {
     contact& c = contacts_.at(open->second);
     touch(c, seq);
+    mark(c);
     if (t.opt != opt_keyword::none) c.opt_keyword_seen = true;
     ++c.messages_in;
     if (c.area.empty()) c.area = area;
@@ -611,6 +624,7 @@ void engine::on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t 
 
 void engine::on_transfer(const nurse_id& who, const transfer& cmd, effects& out) {
   contact* c = find(cmd.contact_id);
+  if (c) mark(*c);
   if (!c || c->state != contact_state::active || c->nurse != who || !find(who)) {
     return reject(who, "transfer", "contact " + std::to_string(cmd.contact_id) + " is not with you",
                   out);
@@ -653,6 +667,7 @@ void engine::on_transfer(const nurse_id& who, const transfer& cmd, effects& out)
 
 void engine::on_close(const nurse_id& who, const close_contact& cmd, effects& out) {
   contact* c = find(cmd.contact_id);
+  if (c) mark(*c);
   if (!c)
     return reject(who, "close_contact", "there is no contact " + std::to_string(cmd.contact_id),
                   out);
@@ -741,6 +756,7 @@ contact& engine::new_contact(std::uint64_t seq, channel kind) {
   c.arrival = now_;
   c.state = contact_state::scheduled;
   c.personal_events.push_back(seq);
+  mark(c);
   return c;
 }
 
@@ -758,6 +774,7 @@ void engine::enqueue(contact& c) {
 }
 
 void engine::leave_queue(contact& c, queue_exit why, withdraw_reason offer_reason, effects& out) {
+  mark(c);
   withdraw_offer(c, offer_reason, out);
   if (queue_.erase(c.id)) {
     if (is_call_like(c.kind)) {
@@ -775,6 +792,7 @@ void engine::leave_queue(contact& c, queue_exit why, withdraw_reason offer_reaso
 }
 
 void engine::assign(contact& c, nurse& n, effects& out) {
+  mark(c);
   if (c.offered_to == n.id) {
     // Accepting an offer is not a withdrawal: clear it quietly.
     offer_timers_.erase({c.offer_expires.value_or(timestamp{}), c.id.value()});
@@ -787,7 +805,10 @@ void engine::assign(contact& c, nurse& n, effects& out) {
   }
   c.state = contact_state::active;
   c.nurse = n.id;
-  if (!c.answered_time) c.answered_time = now_;
+  if (!c.answered_time) {
+    c.answered_time = now_;
+    c.answered_by = n.id;
+  }
   if (is_call_like(c.kind)) {
     n.calls.insert(c.id);
   } else {
@@ -824,6 +845,7 @@ void engine::release(contact& c, bool wrap_up) {
 }
 
 void engine::close(contact& c) {
+  mark(c);
   release(c, true);
   c.state = contact_state::closed;
   c.closed_time = now_;
@@ -834,6 +856,7 @@ void engine::close(contact& c) {
 }
 
 void engine::abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out) {
+  mark(c);
   leave_queue(c, why, withdraw_reason::contact_left, out);
   c.state = contact_state::closed;
   c.abandoned_time = now_;
@@ -877,6 +900,7 @@ contact& engine::make_callback(contact& src, std::uint64_t seq) {
 
 void engine::set_band(contact& c, triage_category band, band_source source, std::string by,
                       std::string reason, effects& out) {
+  mark(c);
   const triage_category old = c.band;
   if (band == old && source != band_source::nurse) return;
   c.triage_history.push_back({now_, old, band, source, by, reason});
@@ -1313,6 +1337,10 @@ const contact* engine::find_call(const std::string& call_id) const {
   return it == calls_.end() ? nullptr : find_contact(contact_id{it->second});
 }
 
+void engine::mark(const contact& c) {
+  if (touched_.empty() || touched_.back() != c.id) touched_.push_back(c.id);
+}
+
 void engine::touch(contact& c, std::uint64_t seq) {
   if (c.personal_events.empty() || c.personal_events.back() != seq) {
     c.personal_events.push_back(seq);
@@ -1404,12 +1432,13 @@ std::string engine::dump() const {
       << t(c.callback_due) << " state " << to_string(c.state) << " band " << triage_code(c.band)
       << " set_by " << to_string(c.band_set_by) << " nurse_triaged " << c.nurse_triaged
       << " rules [" << join(c.risk_rules, ",") << "] msgs " << c.messages_in << " offered "
-      << nid(c.offered_to) << "@" << t(c.offer_expires) << " nurse " << nid(c.nurse) << " answered "
-      << t(c.answered_time) << " abandoned " << t(c.abandoned_time) << " closed "
-      << t(c.closed_time) << " exit " << to_string(c.exit) << " outcome '" << c.outcome_code
-      << "' level " << c.escalation_level << " next_esc " << t(c.next_escalation) << " next_widen "
-      << t(c.next_widening) << " personal [" << join_numbers(c.personal_events) << "] opt_seen "
-      << c.opt_keyword_seen << " purged " << c.purged << "\n";
+      << nid(c.offered_to) << "@" << t(c.offer_expires) << " nurse " << nid(c.nurse)
+      << " answered_by " << nid(c.answered_by) << " answered " << t(c.answered_time)
+      << " abandoned " << t(c.abandoned_time) << " closed " << t(c.closed_time) << " exit "
+      << to_string(c.exit) << " outcome '" << c.outcome_code << "' level " << c.escalation_level
+      << " next_esc " << t(c.next_escalation) << " next_widen " << t(c.next_widening)
+      << " personal [" << join_numbers(c.personal_events) << "] opt_seen " << c.opt_keyword_seen
+      << " purged " << c.purged << "\n";
     for (const triage_change& h : c.triage_history) {
       o << "  triage " << to_micros(h.at) << " " << triage_code(h.from) << "->" << triage_code(h.to)
         << " " << to_string(h.source) << " '" << h.by << "' '" << h.reason << "'\n";

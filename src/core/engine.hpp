@@ -92,6 +92,12 @@ class engine {
   // contact that stays. Deterministic, so live apply and replay agree.
   [[nodiscard]] std::vector<contact_id> purgeable(timestamp before) const;
 
+  // Contacts whose timings, band, area, nurse or outcome may have changed in
+  // the last apply() (and contacts it created), in no particular order,
+  // possibly repeated: what the shift-log projection re-reads instead of
+  // every contact.
+  [[nodiscard]] const std::vector<contact_id>& touched() const { return touched_; }
+
   // The whole state as canonical text (every contact, nurse, queue lane and
   // timer), for the replay-equivalence check and for debugging. Equal states
   // give equal dumps.
@@ -133,6 +139,8 @@ class engine {
   void set_band(contact& c, triage_category band, band_source source, std::string by,
                 std::string reason, effects& out);
   void apply_risk(contact& c, const text_event& t, effects& out);
+  // Notes `c` in touched().
+  void mark(const contact& c);
   // Records that event `seq` carried this contact's number or a message body.
   void touch(contact& c, std::uint64_t seq);
   void on_retention_purge(const retention_purge& p);
@@ -181,6 +189,7 @@ class engine {
   std::size_t waiting_calls_ = 0;
   std::size_t waiting_texts_ = 0;
 
+  std::vector<contact_id> touched_;
   contact_timers offer_timers_;
   std::set<std::pair<timestamp, nurse_id>> wrap_up_timers_;
   contact_timers callback_timers_;

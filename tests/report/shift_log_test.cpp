@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
 #include <sstream>
 
 #include "../store/temp_db.hpp"
@@ -53,15 +55,7 @@ std::string opt_us(const std::optional<core::timestamp>& t) {
 // format, from core::kpi::timing_of on the final state of a fresh engine.
 std::string replayed_dump(const std::filesystem::path& db) {
   core::engine engine(server_settings());
-  std::map<std::uint64_t, std::string> first_nurse;
-  crisisline::app::for_each_logged_event(db, [&](const core::event& ev) {
-    (void)engine.apply(ev);
-    for (const auto& [id, c] : engine.contacts()) {
-      if (c.answered_time && c.nurse && !first_nurse.contains(id)) {
-        first_nurse[id] = c.nurse->value();
-      }
-    }
-  });
+  (void)crisisline::app::replay_into(db, engine);
   std::ostringstream o;
   for (const auto& [id, c] : engine.contacts()) {
     const auto t = core::kpi::timing_of(c);
@@ -71,7 +65,7 @@ std::string replayed_dump(const std::filesystem::path& db) {
       << opt_us(t->answered) << "|" << opt_us(t->abandoned) << "|30000000|" << (t->lost ? 1 : 0)
       << "|" << opt_us(t->callback_requested) << "|" << opt_us(t->callback_made) << "|"
       << opt_us(c.closed_time) << "|" << c.outcome_code << "|"
-      << (first_nurse.contains(id) ? first_nurse[id] : "NULL") << "|NULL\n";
+      << (c.answered_by ? c.answered_by->value() : "NULL") << "|NULL\n";
   }
   return o.str();
 }
@@ -231,4 +225,98 @@ TEST_CASE("a projection carries on from its own state when its writer is reopene
   first.commit(&projection);
   CHECK(projection.last_catch_up().replayed == 0);
   CHECK(table_dump(db.path()) == replayed_dump(db.path()));
+}
+
+TEST_CASE("an outcome chosen after the platform ended the call updates the closed contact's row") {
+  temp_db db;
+  shift_log_projection projection(server_settings());
+  scripted_log log(db.path());
+  log.at("2024-05-01T09:00:00Z");
+  log.call("CA1", v1::CALL_OFFERED, v1::LOCAL_LINE, "north", "+447700900001");
+  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_sign_on(); });
+  log.at("2024-05-01T09:00:05Z");
+  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(1); });
+  log.at("2024-05-01T09:04:00Z");
+  log.call("CA1", v1::CALL_COMPLETED);
+  log.at("2024-05-01T09:05:00Z");
+  log.console("amy", [](v1::ConsoleCommand& c) {
+    c.mutable_close()->set_contact_id(1);
+    c.mutable_close()->set_outcome_code("03");
+  });
+  log.commit(&projection);
+  CHECK(table_dump(db.path()).find("|03|amy|") != std::string::npos);
+  CHECK(table_dump(db.path()) == replayed_dump(db.path()));
+}
+
+TEST_CASE("a long random log projects, event by event, to what a full replay gives") {
+  temp_db db;
+  shift_log_projection projection(server_settings());
+  scripted_log log(db.path());
+  std::mt19937 random(20240611);
+  const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  const std::vector<std::string> nurses = {"amy", "ben", "cat"};
+  const std::vector<std::string> bodies = {"hello", "I took 800mg paracetamol", "can we talk",
+                                           "STOP", "ibuprofen and vodka"};
+  const std::vector<v1::CallStatus> statuses = {v1::CALL_ANSWERED, v1::CALL_COMPLETED,
+                                                v1::CALL_ABANDONED, v1::CALL_FAILED};
+  auto t = crisisline::app::parse_utc("2024-05-01T09:00:00Z").value();
+  int calls = 0;
+  for (int i = 0; i < 2000; ++i) {
+    t += std::chrono::seconds{1 + pick(20)};
+    log.at(crisisline::app::iso8601(t));
+    const auto contact = static_cast<std::uint64_t>(1 + pick(i + 1));
+    const std::string& nurse = nurses[static_cast<std::size_t>(pick(3))];
+    switch (pick(10)) {
+      case 0:
+        log.call("CA" + std::to_string(++calls), v1::CALL_OFFERED, v1::NHS111_OPTION2, "north",
+                 "+4477009000" + std::to_string(10 + pick(30)));
+        break;
+      case 1:
+        if (calls > 0) {
+          log.call("CA" + std::to_string(1 + pick(calls)),
+                   statuses[static_cast<std::size_t>(pick(4))], v1::ROUTE_OF_ACCESS_UNSPECIFIED, "",
+                   "");
+        }
+        break;
+      case 2:
+        log.keyword_text("SM" + std::to_string(i), "+4477009001" + std::to_string(10 + pick(30)),
+                         bodies[static_cast<std::size_t>(pick(5))], "north");
+        break;
+      case 3:
+        log.console(nurse, [](v1::ConsoleCommand& c) { c.mutable_sign_on(); });
+        break;
+      case 4:
+        log.console(nurse, [](v1::ConsoleCommand& c) { c.mutable_sign_off(); });
+        break;
+      case 5:
+        log.console(nurse,
+                    [&](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(contact); });
+        break;
+      case 6:
+        log.console(nurse, [&](v1::ConsoleCommand& c) {
+          c.mutable_close()->set_contact_id(contact);
+          c.mutable_close()->set_outcome_code("0" + std::to_string(1 + pick(6)));
+        });
+        break;
+      case 7:
+        log.console(nurse, [&](v1::ConsoleCommand& c) {
+          c.mutable_transfer()->set_contact_id(contact);
+          c.mutable_transfer()->set_to_nurse_id(nurses[static_cast<std::size_t>(pick(3))]);
+        });
+        break;
+      case 8:
+        log.console(nurse, [&](v1::ConsoleCommand& c) {
+          c.mutable_set_triage()->set_contact_id(contact);
+          c.mutable_set_triage()->set_category(static_cast<v1::TriageCategory>(1 + pick(7)));
+        });
+        break;
+      default:
+        log.timer();
+        break;
+    }
+  }
+  log.commit(&projection);
+  const std::string rows = table_dump(db.path());
+  CHECK(std::count(rows.begin(), rows.end(), '\n') > 100);
+  CHECK(rows == replayed_dump(db.path()));
 }
