@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "../store/temp_db.hpp"
 #include "app/report_replay.hpp"
@@ -9,6 +10,7 @@
 #include "app/shift_log_projection.hpp"
 #include "codec/event_codec.hpp"
 #include "scripted_log.hpp"
+#include "server_process.hpp"
 #include "store/database.hpp"
 
 using crisisline::app::shift_log_projection;
@@ -235,4 +237,95 @@ TEST_CASE("retention needs a sender key secret") {
   CHECK(app::retention_problem(config)->find("sender_key_secret") != std::string::npos);
   config.set_sender_key_secret("s3cret");
   CHECK_FALSE(app::retention_problem(config).has_value());
+}
+
+namespace {
+
+struct purged_db {
+  std::int64_t purge_events = 0;
+  std::int64_t tombstones = 0;
+};
+
+purged_db read_purges(const std::filesystem::path& db) {
+  store::connection c(db, store::connection::mode::read_only);
+  return {c.query_int("SELECT COUNT(*) FROM events WHERE kind = 'retention_purge'"),
+          c.query_int("SELECT COUNT(*) FROM events WHERE purged = 1")};
+}
+
+}  // namespace
+
+TEST_CASE("crisisline purge rewrites a stopped server's log and says what it did") {
+  temp_db db;
+  scripted_log log(db.path());
+  scripted(log);
+  log.commit();
+  const auto dir = db.path().parent_path();
+  const auto config = dir / "crisisline.textproto";
+  crisisline::test::write_config(
+      config, {.db_path = db.path(), .extra = "sender_key_secret: \"retention-test-secret\"\n"});
+
+  const auto no_secret = crisisline::report_test::run_binary(
+      {"purge", "--db", db.path().string(), "--older-than", "30"}, dir);
+  CHECK(no_secret.exit_code == 2);
+  CHECK(no_secret.err.find("sender_key_secret") != std::string::npos);
+  CHECK(read_purges(db.path()).purge_events == 0);
+
+  const auto r = crisisline::report_test::run_binary(
+      {"purge", "--db", db.path().string(), "--older-than", "30", "--config", config.string()},
+      dir);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("purged 3 contacts closed before") != std::string::npos);
+  CHECK(r.out.find("4 events rewritten") != std::string::npos);
+  CHECK(read_purges(db.path()).purge_events == 1);
+  CHECK(read_purges(db.path()).tombstones == 4);
+
+  // Nothing is old enough any more.
+  const auto again = crisisline::report_test::run_binary(
+      {"purge", "--db", db.path().string(), "--older-than", "30", "--config", config.string()},
+      dir);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("nothing to purge") != std::string::npos);
+  CHECK(read_purges(db.path()).purge_events == 1);
+}
+
+TEST_CASE("the server purges on its own timer, through the event log") {
+  temp_db db;
+  scripted_log log(db.path());
+  scripted(log);
+  log.commit();
+  const auto dir = db.path().parent_path();
+  const auto config = dir / "crisisline.textproto";
+  crisisline::test::write_config(config, {.db_path = db.path(),
+                                          .extra = "sender_key_secret: \"retention-test-secret\"\n"
+                                                   "retention { keep_days: 30 }\n"});
+  auto server = crisisline::test::server_process::start(
+      {.binary = CRISISLINE_BINARY,
+       .args = {"serve", "--config", config.string(), "--listen", "127.0.0.1:0"},
+       .log_file = dir / "server.log"});
+  // The first check runs a second after start; allow a loaded machine 20 s.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  while (read_purges(db.path()).purge_events == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  const auto stopped = server.stop();
+  INFO(server.log_tail());
+  CHECK(stopped.clean());
+  const auto purges = read_purges(db.path());
+  CHECK(purges.purge_events == 1);
+  CHECK(purges.tombstones == 4);
+  CHECK(server.log().find("\"msg\":\"retention purge\",\"contacts\":3") != std::string::npos);
+
+  // A restart recovers the purged log and finds nothing more to purge.
+  auto restarted = crisisline::test::server_process::start(
+      {.binary = CRISISLINE_BINARY,
+       .args = {"serve", "--config", config.string(), "--listen", "127.0.0.1:0"},
+       .log_file = dir / "server2.log"});
+  // Past the first retention check (one second after start), which must find nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds{1500});
+  CHECK(restarted.stop().clean());
+  CHECK(read_purges(db.path()).purge_events == 1);
+  const std::string bytes = file_bytes(db.path()) + file_bytes(db.path().string() + "-wal");
+  CHECK(bytes.find("+447700900111") == std::string::npos);
+  CHECK(bytes.find("800mg") == std::string::npos);
 }
