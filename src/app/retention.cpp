@@ -10,28 +10,6 @@ namespace crisisline::app {
 
 namespace {
 
-v1::TriageCategory to_proto(core::triage_category c) {
-  switch (c) {
-    case core::triage_category::a:
-      return v1::TRIAGE_A;
-    case core::triage_category::b:
-      return v1::TRIAGE_B;
-    case core::triage_category::c:
-      return v1::TRIAGE_C;
-    case core::triage_category::d:
-      return v1::TRIAGE_D;
-    case core::triage_category::e:
-      return v1::TRIAGE_E;
-    case core::triage_category::f:
-      return v1::TRIAGE_F;
-    case core::triage_category::g:
-      return v1::TRIAGE_G;
-    case core::triage_category::unspecified:
-      return v1::TRIAGE_UNSPECIFIED;
-  }
-  return v1::TRIAGE_UNSPECIFIED;
-}
-
 // Replaces a number by its key; an empty field stays empty.
 bool redact_number(std::string& number, const std::map<std::string, std::string>& number_keys) {
   if (number.empty()) return false;
@@ -50,7 +28,7 @@ bool redact_text(v1::TextEvent& t, const std::map<std::string, std::string>& num
     const core::risk_assessment found = risk.assess(t.body());
     t.set_body_purged(true);
     for (const std::string& rule : found.fired) t.add_purged_risk_rules(rule);
-    if (found.raise_to) t.set_purged_risk_band(to_proto(*found.raise_to));
+    if (found.raise_to) t.set_purged_risk_band(codec::to_proto(*found.raise_to));
     t.set_body(std::string{core::purged_body});
     changed = true;
   }

@@ -338,6 +338,28 @@ v1::RouteOfAccess to_proto(core::route_of_access r) {
   return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
 }
 
+v1::TriageCategory to_proto(core::triage_category c) {
+  switch (c) {
+    case core::triage_category::a:
+      return v1::TRIAGE_A;
+    case core::triage_category::b:
+      return v1::TRIAGE_B;
+    case core::triage_category::c:
+      return v1::TRIAGE_C;
+    case core::triage_category::d:
+      return v1::TRIAGE_D;
+    case core::triage_category::e:
+      return v1::TRIAGE_E;
+    case core::triage_category::f:
+      return v1::TRIAGE_F;
+    case core::triage_category::g:
+      return v1::TRIAGE_G;
+    case core::triage_category::unspecified:
+      return v1::TRIAGE_UNSPECIFIED;
+  }
+  return v1::TRIAGE_UNSPECIFIED;
+}
+
 google::protobuf::Timestamp to_proto_time(core::timestamp t) {
   google::protobuf::Timestamp out;
   const auto us = core::to_micros(t);
