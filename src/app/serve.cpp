@@ -119,7 +119,8 @@ int serve(const serve_options& opts) {
     const auto& c = shift_log.last_catch_up();
     log::info("shift log up to date", {{"events_replayed", c.replayed},
                                        {"events_projected", c.projected},
-                                       {"seconds", c.seconds}});
+                                       {"seconds", c.seconds},
+                                       {"cpu_seconds", c.cpu_seconds}});
   } catch (const std::exception& e) {
     log::error("cannot open the event log",
                {{"path", std::string_view(sc.path())}, {"error", std::string_view(e.what())}});
@@ -277,9 +278,9 @@ int serve(const serve_options& opts) {
   log::info("stopped",
             {{"events_applied", engine.stats().applied},
              {"shift_log_events", projected},
-             {"shift_log_us_per_event",
-              projected > 0 ? shift_log.seconds_projecting() * 1e6 / static_cast<double>(projected)
-                            : 0.0}});
+             {"shift_log_cpu_us_per_event", projected > 0 ? shift_log.cpu_seconds_projecting() *
+                                                                1e6 / static_cast<double>(projected)
+                                                          : 0.0}});
   return 0;
 }
 

@@ -50,14 +50,18 @@ class shift_log_projection final : public store::projection {
   void catch_up(store::connection& db) override;
   void apply(store::connection& db, std::uint64_t seq, const store::event_record& r) override;
 
-  // Time spent projecting live events (not catch-up), for the cost per event.
+  // Live events projected (not catch-up) and the writer thread's CPU time
+  // spent on them, for the cost per event.
   [[nodiscard]] std::uint64_t events_projected() const { return events_.load(); }
-  [[nodiscard]] double seconds_projecting() const { return micros_.load() / 1e6; }
+  [[nodiscard]] double cpu_seconds_projecting() const {
+    return static_cast<double>(cpu_ns_.load()) / 1e9;
+  }
   // Events replayed and rows written by catch_up.
   struct catch_up_stats {
     std::uint64_t replayed = 0;
     std::uint64_t projected = 0;
     double seconds = 0;
+    double cpu_seconds = 0;
   };
   [[nodiscard]] const catch_up_stats& last_catch_up() const { return catch_up_; }
   // What the last retention purge projected did.
@@ -90,7 +94,7 @@ class shift_log_projection final : public store::projection {
   catch_up_stats catch_up_;
   purge_stats purge_;
   std::atomic<std::uint64_t> events_{0};
-  std::atomic<std::uint64_t> micros_{0};
+  std::atomic<std::uint64_t> cpu_ns_{0};
 };
 
 }  // namespace crisisline::app
