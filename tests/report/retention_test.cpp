@@ -61,9 +61,9 @@ void scripted(scripted_log& log) {
   log.at("2024-05-01T09:00:00Z");
   text(log, "SM1", "+447700900111", "I took 800mg paracetamol an hour ago");
   log.at("2024-05-01T09:00:10Z");
-  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_sign_on(); });
+  log.sign_on("amy");
   log.at("2024-05-01T09:00:15Z");
-  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(1); });
+  log.accept("amy", 1);
   log.at("2024-05-01T09:01:00Z");
   log.console("amy", [](v1::ConsoleCommand& c) {
     c.mutable_reply()->set_contact_id(1);
@@ -80,32 +80,23 @@ void scripted(scripted_log& log) {
   log.at("2024-05-01T09:02:00Z");
   text(log, "SM6", "+447700900111", "thank you for listening");
   log.at("2024-05-01T09:03:00Z");
-  log.console("amy", [](v1::ConsoleCommand& c) {
-    c.mutable_close()->set_contact_id(1);
-    c.mutable_close()->set_outcome_code("02");
-  });
+  log.close("amy", 1, "02");
   log.at("2024-05-01T09:10:00Z");
   log.call("CA1", v1::CALL_OFFERED, v1::LOCAL_LINE, "north", "+447700900222");
   log.at("2024-05-01T09:10:40Z");
   log.call("CA1", v1::CALL_ABANDONED);
   log.at("2024-05-01T09:10:50Z");
-  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(9); });
+  log.accept("amy", 9);
   log.at("2024-05-01T09:12:00Z");
-  log.console("amy", [](v1::ConsoleCommand& c) {
-    c.mutable_close()->set_contact_id(9);
-    c.mutable_close()->set_outcome_code("01");
-  });
+  log.close("amy", 9, "01");
   log.at("2024-05-01T09:20:00Z");
   text(log, "SM12", "+447700900444", "hello is anyone there");
   log.at("2024-05-01T09:20:20Z");
-  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(12); });
+  log.accept("amy", 12);
   log.at("2024-05-01T09:20:30Z");
   text(log, "SM14", "+447700900444", "STOP", v1::OPT_OUT);
   log.at("2024-05-01T09:21:00Z");
-  log.console("amy", [](v1::ConsoleCommand& c) {
-    c.mutable_close()->set_contact_id(12);
-    c.mutable_close()->set_outcome_code("98");
-  });
+  log.close("amy", 12, "98");
   log.at("2024-05-01T10:00:00Z");
   text(log, "SM15", "+447700900333", "I have ibuprofen in my hand");
 }
@@ -252,17 +243,30 @@ purged_db read_purges(const std::filesystem::path& db) {
           c.query_int("SELECT COUNT(*) FROM events WHERE purged = 1")};
 }
 
+// A stopped server's database holding the scripted log, and a configuration
+// with the sender key secret and `extra`.
+struct stopped_server {
+  temp_db db;
+  std::filesystem::path dir = db.path().parent_path();
+  std::filesystem::path config = dir / "crisisline.textproto";
+
+  explicit stopped_server(const std::string& extra = "") {
+    scripted_log log(db.path());
+    scripted(log);
+    log.commit();
+    crisisline::test::write_config(
+        config,
+        {.db_path = db.path(), .extra = "sender_key_secret: \"retention-test-secret\"\n" + extra});
+  }
+};
+
 }  // namespace
 
 TEST_CASE("crisisline purge rewrites a stopped server's log and says what it did") {
-  temp_db db;
-  scripted_log log(db.path());
-  scripted(log);
-  log.commit();
-  const auto dir = db.path().parent_path();
-  const auto config = dir / "crisisline.textproto";
-  crisisline::test::write_config(
-      config, {.db_path = db.path(), .extra = "sender_key_secret: \"retention-test-secret\"\n"});
+  const stopped_server s;
+  const auto& db = s.db;
+  const auto& dir = s.dir;
+  const auto& config = s.config;
 
   const auto no_secret = crisisline::report_test::run_binary(
       {"purge", "--db", db.path().string(), "--older-than", "30"}, dir);
@@ -290,15 +294,10 @@ TEST_CASE("crisisline purge rewrites a stopped server's log and says what it did
 }
 
 TEST_CASE("the server purges on its own timer, through the event log") {
-  temp_db db;
-  scripted_log log(db.path());
-  scripted(log);
-  log.commit();
-  const auto dir = db.path().parent_path();
-  const auto config = dir / "crisisline.textproto";
-  crisisline::test::write_config(config, {.db_path = db.path(),
-                                          .extra = "sender_key_secret: \"retention-test-secret\"\n"
-                                                   "retention { keep_days: 30 }\n"});
+  const stopped_server s("retention { keep_days: 30 }\n");
+  const auto& db = s.db;
+  const auto& dir = s.dir;
+  const auto& config = s.config;
   auto server = crisisline::test::server_process::start(
       {.binary = CRISISLINE_BINARY,
        .args = {"serve", "--config", config.string(), "--listen", "127.0.0.1:0"},

@@ -59,6 +59,22 @@ class scripted_log {
     fill(*e.mutable_console());
     return add(std::move(e));
   }
+  std::uint64_t sign_on(const std::string& nurse) {
+    return console(nurse, [](v1::ConsoleCommand& c) { c.mutable_sign_on(); });
+  }
+  std::uint64_t sign_off(const std::string& nurse) {
+    return console(nurse, [](v1::ConsoleCommand& c) { c.mutable_sign_off(); });
+  }
+  std::uint64_t accept(const std::string& nurse, std::uint64_t contact) {
+    return console(nurse,
+                   [&](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(contact); });
+  }
+  std::uint64_t close(const std::string& nurse, std::uint64_t contact, const std::string& outcome) {
+    return console(nurse, [&](v1::ConsoleCommand& c) {
+      c.mutable_close()->set_contact_id(contact);
+      c.mutable_close()->set_outcome_code(outcome);
+    });
+  }
   // Any event: `fill` sets its payload (and may change the envelope).
   template <typename Fill>
   std::uint64_t custom(const std::string& source, Fill fill) {
