@@ -226,7 +226,8 @@ int serve(const serve_options& opts) {
   add_ops_routes(routes, ops_sources{.writer = *writer,
                                      .pipeline = pipeline,
                                      .server = [&server] { return server.get(); },
-                                     .draining = [&draining] { return draining; }});
+                                     .draining = [&draining] { return draining; },
+                                     .shift_log = &shift_log});
 
   const auto& s = config.server();
   const auto listen = split_listen(s.listen());
