@@ -1348,28 +1348,30 @@ void engine::touch(contact& c, std::uint64_t seq) {
 }
 
 std::vector<contact_id> engine::purgeable(timestamp before) const {
+  // Pending texts would be sent to the purged number; suppressed ones and
+  // clinician tasks depended on an opt-out of the number itself.
+  std::set<std::uint64_t> texts_open;
+  for (const auto& [id, x] : outbox_.all()) {
+    if (x.status != outbound_status::sent && x.status != outbound_status::delivered &&
+        x.status != outbound_status::failed) {
+      texts_open.insert(x.contact.value());
+    }
+  }
   std::set<std::uint64_t> chosen;
   for (const auto& [id, c] : contacts_) {
     if (c.purged || c.opt_keyword_seen || c.state != contact_state::closed || !c.closed_time ||
-        *c.closed_time >= before) {
+        *c.closed_time >= before || texts_open.contains(id)) {
       continue;
     }
-    const bool texts_done =
-        std::all_of(outbox_.all().begin(), outbox_.all().end(), [&, id = id](const auto& kv) {
-          const outbound_text& x = kv.second;
-          if (x.contact.value() != id) return true;
-          // Pending would be sent to the purged number; suppressed and
-          // clinician tasks depended on an opt-out of the number itself.
-          return x.status == outbound_status::sent || x.status == outbound_status::delivered ||
-                 x.status == outbound_status::failed;
-        });
-    if (texts_done) chosen.insert(id);
+    chosen.insert(id);
   }
   // An event that reached several contacts (a redial taking a callback's
   // place) is rewritten only if all of them are purged, or replay would link
   // a purged number with one still in clear.
   std::map<std::uint64_t, std::vector<std::uint64_t>> reached;
   for (const auto& [id, c] : contacts_) {
+    // A purged contact's events were rewritten with everything they reached.
+    if (c.purged) continue;
     for (const std::uint64_t seq : c.personal_events) reached[seq].push_back(id);
   }
   for (bool changed = true; changed;) {
@@ -1379,9 +1381,8 @@ std::vector<contact_id> engine::purgeable(timestamp before) const {
       const bool linked_outside =
           std::any_of(c.personal_events.begin(), c.personal_events.end(), [&](std::uint64_t seq) {
             const auto& ids = reached.at(seq);
-            return std::any_of(ids.begin(), ids.end(), [&](std::uint64_t other) {
-              return !chosen.contains(other) && !contacts_.at(other).purged;
-            });
+            return std::any_of(ids.begin(), ids.end(),
+                               [&](std::uint64_t other) { return !chosen.contains(other); });
           });
       if (linked_outside) {
         it = chosen.erase(it);
