@@ -30,7 +30,12 @@ struct principal {
   staff_role role = staff_role::nurse;
   // Login session id (for audit); empty for integration tokens.
   std::string session;
+  // The account's display name (the token's name for integrations).
+  std::string display_name;
 };
+
+// "nurse, supervisor": for the 403 detail and the README.
+[[nodiscard]] std::string role_list(const std::vector<staff_role>& roles);
 
 // Authenticates a request from "Authorization: Bearer <token>" (a staff login
 // token or an integration token); WebSocket upgrades from browsers, which
@@ -49,10 +54,18 @@ using guarded_handler =
 using guarded_ws_handler =
     std::function<net::ws_decision(const principal& who, const net::http_request& req)>;
 
+// Gets the 403 instead of it being sent, so the refusal can be recorded
+// (the audit trail) before `refusal` is sent with `respond`.
+using denied_handler = std::function<void(const principal& who, const net::http_request& req,
+                                          net::http_response refusal, net::responder respond)>;
+
 // 401 without valid credentials, 403 (naming the roles that may) when the
 // caller's role is not in `allowed`, else `h`.
 [[nodiscard]] net::handler guarded(const authenticator& auth, std::vector<staff_role> allowed,
                                    guarded_handler h);
+// The same, with the 403 going through `denied`.
+[[nodiscard]] net::handler guarded(const authenticator& auth, std::vector<staff_role> allowed,
+                                   guarded_handler h, denied_handler denied);
 [[nodiscard]] net::ws_upgrade_handler guarded_ws(const authenticator& auth,
                                                  std::vector<staff_role> allowed,
                                                  guarded_ws_handler h);

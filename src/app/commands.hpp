@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,11 @@ int serve(const serve_options& opts);
 
 // Prints the log as JSON lines ({"seq":N,"event":{...}}) with seq > since.
 int export_events(const std::string& db_path, std::uint64_t since);
+
+// Prints the audit table (jsonl or csv) and verifies its hash chain. 0 when
+// the chain is intact, 3 when a row was altered or removed (stderr names the
+// first bad row), 1 if the database cannot be read, 2 for a bad format.
+int export_audit(const std::string& db_path, const std::string& format);
 
 struct report_options {
   std::string db_path;
@@ -66,5 +72,22 @@ struct purge_options {
 // did. 0 on success (also when nothing was old enough), 2 for bad arguments or
 // configuration, 1 if the log cannot be read or written.
 int purge(const purge_options& opts);
+
+struct staff_options {
+  // add, disable, enable, reset-password or list.
+  std::string action;
+  std::string db_path;
+  std::string username;
+  std::string role;
+  std::string display_name;
+  // Read the password from stdin (one line) instead of prompting.
+  bool password_stdin = false;
+  std::size_t min_password_length = 12;
+};
+
+// Manages staff accounts in the database, also while the server runs. 0 on
+// success, 1 if the user exists (add) or does not (others), 2 for bad
+// arguments or a password that breaks the rules.
+int staff(const staff_options& opts);
 
 }  // namespace crisisline::app

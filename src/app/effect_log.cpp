@@ -56,6 +56,10 @@ void log_effects(std::uint64_t seq, const core::effects& effects) {
                                            {"reason", std::string_view(e.reason)}});
           } else if constexpr (std::is_same_v<T, core::send_text>) {
             log::info("text to send", {{"seq", seq}, {"outbound_id", e.outbound_id}});
+          } else if constexpr (std::is_same_v<T, core::contact_changed> ||
+                               std::is_same_v<T, core::nurse_changed> ||
+                               std::is_same_v<T, core::queue_changed>) {
+            // Change markers for live consoles; the event itself is the record.
           } else {
             static_assert(sizeof(T) == 0, "log every effect kind");
           }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "adapters/phone_number.hpp"
 #include "codec/event_codec.hpp"
 #include "log/log.hpp"
 
@@ -26,16 +27,20 @@ event_pipeline::~event_pipeline() {
   stop_timers();
 }
 
-store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> events, done_fn done) {
+store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> events, done_fn done,
+                                                    std::vector<store::audit_record> audits) {
   // Recorded times never go backwards, even if the wall clock does, so the
   // log's time order is its seq order and replay sees the same "now".
   const auto now = std::max(clock_(), last_recorded_);
   std::vector<store::event_record> records;
   records.reserve(events.size());
-  for (auto& e : events) records.push_back(make_record(e, now));
+  for (auto& e : events) {
+    stamp_sender_key(e);
+    records.push_back(make_record(e, now));
+  }
   auto shared = std::make_shared<std::vector<v1::Event>>(std::move(events));
   const auto status = writer_.submit(
-      std::move(records),
+      std::move(records), std::move(audits),
       [this, shared, done = std::move(done)](std::vector<store::commit_result> results) {
         std::vector<outcome> outcomes(results.size());
         for (std::size_t i = 0; i < results.size(); ++i) {
@@ -53,6 +58,20 @@ store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> event
       });
   if (status == store::writer::submit_status::accepted) last_recorded_ = now;
   return status;
+}
+
+// Always overwritten, so a client can never link contacts by sending a key.
+void event_pipeline::stamp_sender_key(v1::Event& e) const {
+  const auto key_of = [this](const std::string& from) {
+    return adapters::sender_key(sender_key_secret_, adapters::classify_sender(from))
+        .value_or(std::string{});
+  };
+  if (e.has_call()) e.mutable_call()->set_sender_key(key_of(e.call().from()));
+  if (e.has_text()) e.mutable_text()->set_sender_key(key_of(e.text().from()));
+  if (e.has_keyword_text()) {
+    auto* t = e.mutable_keyword_text()->mutable_text();
+    t->set_sender_key(key_of(t->from()));
+  }
 }
 
 core::effects event_pipeline::apply(const v1::Event& e, std::uint64_t seq) {

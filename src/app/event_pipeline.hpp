@@ -46,8 +46,10 @@ class event_pipeline {
   // Stamps recorded_time (never earlier than any event before it) and
   // submits. `done` runs on the io thread after the commit, once each new
   // event has been applied; then the effects go to on_effects(). Duplicates
-  // are not applied again.
-  [[nodiscard]] store::writer::submit_status submit(std::vector<v1::Event> events, done_fn done);
+  // are not applied again. `audits` are appended to the audit chain in the
+  // same transaction (see store::audit_record::event_index).
+  [[nodiscard]] store::writer::submit_status submit(std::vector<v1::Event> events, done_fn done,
+                                                    std::vector<store::audit_record> audits = {});
 
   // Replays every stored event through apply(). Effects of replayed events
   // are dropped: they were carried out before the restart.
@@ -56,6 +58,12 @@ class event_pipeline {
   // Where effects of live events go.
   void on_effects(effects_fn fn) { effects_ = std::move(fn); }
 
+  // The secret of the keyed hash that links a person's contacts: submit()
+  // stamps every call and text with sender_key = HMAC(secret, number) before
+  // commit, so the log and the core carry the key, never need the number to
+  // link. Empty (the default) stamps an empty key: nothing is linked.
+  void set_sender_key_secret(std::string secret) { sender_key_secret_ = std::move(secret); }
+
   // Stops firing timer events (at shutdown).
   void stop_timers();
 
@@ -63,6 +71,7 @@ class event_pipeline {
 
  private:
   core::effects apply(const v1::Event& e, std::uint64_t seq);
+  void stamp_sender_key(v1::Event& e) const;
   void schedule_timer();
   void fire_timer();
 
@@ -72,6 +81,7 @@ class event_pipeline {
   effects_fn effects_;
   net::timer timer_;
   core::timestamp last_recorded_{};
+  std::string sender_key_secret_;
   bool timer_in_flight_ = false;
   bool timers_stopped_ = false;
 };

@@ -443,6 +443,10 @@ void timeline_recorder::describe_effects(const core::engine& engine, const core:
             // Shown as the contact's change of state (answered, transferred).
           } else if constexpr (std::is_same_v<T, core::send_text>) {
             // The reply that asked for it already has its own line.
+          } else if constexpr (std::is_same_v<T, core::contact_changed> ||
+                               std::is_same_v<T, core::nurse_changed> ||
+                               std::is_same_v<T, core::queue_changed>) {
+            // Markers for live consoles; the changes themselves have their own lines.
           } else {
             static_assert(!sizeof(T), "unhandled effect");
           }

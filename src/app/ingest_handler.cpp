@@ -1,9 +1,11 @@
 #include "app/ingest_handler.hpp"
 
+#include "app/staff_actor.hpp"
 #include "app/submit_refused.hpp"
 
 #include <google/protobuf/util/json_util.h>
 
+#include "codec/console_action.hpp"
 #include "codec/event_codec.hpp"
 #include "log/log.hpp"
 
@@ -37,18 +39,11 @@ net::http_response render(const v1::IngestResponse& r, body_format f) {
 
 }  // namespace
 
-ingest_handler::ingest_handler(event_pipeline& pipeline, const bearer_auth& auth,
-                               ingest_limits limits)
-    : pipeline_(pipeline), auth_(auth), limits_(limits) {}
+ingest_handler::ingest_handler(event_pipeline& pipeline, audit_trail& audit, ingest_limits limits)
+    : pipeline_(pipeline), audit_(audit), limits_(limits) {}
 
-void ingest_handler::operator()(net::http_request&& req, net::responder respond) {
-  const auto integration = auth_.check(req.header("authorization"));
-  if (!integration) {
-    auto r = net::http_response::error(401, "unauthorized",
-                                       "a valid integration bearer token is required");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return respond(std::move(r));
-  }
+void ingest_handler::operator()(const principal& who, net::http_request&& req,
+                                net::responder respond) {
   const auto format = format_of(req.header("content-type"));
   if (!format) {
     return respond(net::http_response::error(
@@ -86,31 +81,62 @@ void ingest_handler::operator()(net::http_request&& req, net::responder respond)
       return respond(net::http_response::error(400, "invalid_event",
                                                "events[" + std::to_string(i) + "]: " + *problem));
     }
-    // Integrations act as themselves: the actor is who holds the token, not
-    // who the body claims to be.
-    auto* actor = e->mutable_actor();
-    actor->set_kind(v1::Actor::INTEGRATION);
-    actor->set_id(*integration);
-    actor->set_role("integration");
+    // Callers act as themselves: the actor is who holds the token, not who
+    // the body claims to be.
+    *e->mutable_actor() = to_actor(who);
     events.push_back(std::move(*e));
+  }
+  // Index-aligned with `events`: the audit entry of each console command on a contact.
+  std::vector<std::optional<audit_entry>> commands(events.size());
+  std::vector<store::audit_record> audits;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto action = codec::console_action_of(events[i]);
+    if (!action || action->contact_id == 0) continue;
+    commands[i] = audit_entry{.who = who,
+                              .record = "contact:" + std::to_string(action->contact_id),
+                              .action = "command:" + action->command,
+                              .outcome = "submitted",
+                              .reason = {}};
+    audits.push_back(audit_.row(*commands[i], static_cast<int>(i)));
   }
 
   const auto status = pipeline_.submit(
       std::move(events),
-      [respond, f = *format](const std::vector<event_pipeline::outcome>& outcomes) {
+      [this, respond, f = *format, commands = std::move(commands)](
+          const std::vector<event_pipeline::outcome>& outcomes) mutable {
         v1::IngestResponse r;
-        for (const auto& c : outcomes) {
+        std::vector<audit_entry> refusals;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+          const auto& c = outcomes[i];
           auto* out = r.add_results();
           out->set_seq(c.seq);
           out->set_status(c.duplicate ? v1::IngestResult::DUPLICATE : v1::IngestResult::COMMITTED);
           for (const auto& fx : c.effects) {
             if (const auto* rejected = std::get_if<core::command_rejected>(&fx)) {
               out->set_rejected(rejected->reason);
+              if (auto& entry = commands[i]) {
+                entry->outcome = "rejected";
+                entry->reason = rejected->reason;
+                refusals.push_back(std::move(*entry));
+                entry.reset();
+              }
             }
           }
         }
-        respond(render(r, f));
-      });
+        auto response = render(r, f);
+        if (refusals.empty()) return respond(std::move(response));
+        const auto audited =
+            audit_.record(std::move(refusals), [respond, response]() { respond(response); });
+        if (audited != store::writer::submit_status::accepted) {
+          // The commands and their "submitted" rows are committed, and the
+          // refusal is in the log for replay; answer rather than leave the
+          // caller to retry a duplicate.
+          log::warn("audit row for a refused command not written",
+                    {{"status", static_cast<int>(audited)}});
+          respond(std::move(response));
+        }
+      },
+      std::move(audits));
   if (status != store::writer::submit_status::accepted) {
     respond(submit_refused(status, limits_.retry_after_seconds));
   }

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "codec/config_loader.hpp"
 
 namespace po = boost::program_options;
 
@@ -10,10 +11,15 @@ namespace {
 constexpr const char* usage = R"(usage:
   crisisline serve [--config FILE] [--listen HOST:PORT] [--db PATH]
   crisisline export events --db PATH [--since SEQ]
+  crisisline export audit --db PATH [--format jsonl|csv]
   crisisline report --db PATH (--from T --to T | --monthly YYYY-MM | --shift ID)
                     [--format text|csv|json] [--config FILE]
   crisisline explain contact ID --db PATH [--format text|json] [--config FILE]
   crisisline purge --db PATH --older-than DAYS [--config FILE]
+  crisisline staff add --db PATH --username NAME --role ROLE --display-name TEXT [--password-stdin]
+  crisisline staff disable|enable --db PATH --username NAME
+  crisisline staff reset-password --db PATH --username NAME [--password-stdin]
+  crisisline staff list --db PATH
 )";
 
 // Parses `args` against `desc` and checks required options. False when --help
@@ -45,7 +51,18 @@ int run_serve(const std::vector<std::string>& args) {
   return crisisline::app::serve(o);
 }
 
+int run_export_audit(const std::vector<std::string>& args) {
+  po::options_description desc("export audit");
+  desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
+                                            "SQLite database file (opened read-only)")(
+      "format", po::value<std::string>()->default_value("jsonl"), "jsonl or csv");
+  po::variables_map vm;
+  if (!parse_args({args.begin() + 1, args.end()}, desc, vm)) return 0;
+  return crisisline::app::export_audit(vm["db"].as<std::string>(), vm["format"].as<std::string>());
+}
+
 int run_export(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "audit") return run_export_audit(args);
   if (args.empty() || args[0] != "events") {
     std::cerr << usage;
     return 2;
@@ -133,6 +150,42 @@ int run_explain(const std::vector<std::string>& args) {
   return crisisline::app::explain_contact(o);
 }
 
+int run_staff(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << usage;
+    return 2;
+  }
+  po::options_description desc("staff " + args[0]);
+  desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
+                                            "SQLite database file (created by add if missing)")(
+      "username", po::value<std::string>(), "user name: a-z, 0-9, '.', '_', '-'")(
+      "role", po::value<std::string>(), "nurse, supervisor, crew, admin or integration")(
+      "display-name", po::value<std::string>(), "name shown to colleagues")(
+      "password-stdin", "read the password from stdin instead of prompting")(
+      "config", po::value<std::string>(),
+      "configuration the server runs with, for the password rules (default: embedded)");
+  po::variables_map vm;
+  if (!parse_args({args.begin() + 1, args.end()}, desc, vm)) return 0;
+  crisisline::app::staff_options o;
+  o.action = args[0];
+  o.db_path = vm["db"].as<std::string>();
+  const auto opt = [&](const char* name) {
+    return vm.count(name) ? vm[name].as<std::string>() : std::string{};
+  };
+  o.username = opt("username");
+  o.role = opt("role");
+  o.display_name = opt("display-name");
+  o.password_stdin = vm.count("password-stdin") > 0;
+  auto config = vm.count("config") ? crisisline::codec::load_config_file(opt("config"))
+                                   : crisisline::codec::default_config();
+  if (auto* err = std::get_if<crisisline::codec::config_error>(&config)) {
+    std::cerr << "crisisline staff: invalid configuration: " << err->describe() << "\n";
+    return 2;
+  }
+  o.min_password_length = std::get<crisisline::v1::Config>(config).console().min_password_length();
+  return crisisline::app::staff(o);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,6 +202,7 @@ int main(int argc, char** argv) {
     if (command == "export") return run_export(args);
     if (command == "report") return run_report(args);
     if (command == "explain") return run_explain(args);
+    if (command == "staff") return run_staff(args);
     std::cerr << "unknown command: " << command << "\n" << usage;
     return 2;
   } catch (const po::error& e) {

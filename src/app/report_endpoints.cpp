@@ -80,18 +80,11 @@ net::http_response kpi_response(const net::http_request& req, const core::engine
 
 }  // namespace
 
-void add_report_routes(net::router& r, const core::engine& engine, const bearer_auth& auth,
-                       std::function<core::timestamp()> now) {
-  r.add("GET", "/v1/reports/kpi",
-        [&engine, &auth, now = std::move(now)](net::http_request&& req, net::responder respond) {
-          if (!auth.check(req.header("authorization"))) {
-            auto res =
-                net::http_response::error(401, "unauthorized", "a valid bearer token is required");
-            res.headers.emplace_back("WWW-Authenticate", "Bearer");
-            return respond(std::move(res));
-          }
-          respond(kpi_response(req, engine, now()));
-        });
+guarded_handler kpi_report(const core::engine& engine, std::function<core::timestamp()> now) {
+  return [&engine, now = std::move(now)](const principal&, net::http_request&& req,
+                                         net::responder respond) {
+    respond(kpi_response(req, engine, now()));
+  };
 }
 
 }  // namespace crisisline::app

@@ -2,9 +2,8 @@
 
 #include <functional>
 
-#include "app/bearer_auth.hpp"
+#include "app/access.hpp"
 #include "core/engine.hpp"
-#include "net/router.hpp"
 
 namespace crisisline::app {
 
@@ -14,11 +13,11 @@ namespace crisisline::app {
 //   GET /v1/reports/kpi?month=YYYY-MM[&format=...]
 // T is ISO 8601 UTC ("2024-05-01T09:00:00Z", percent-encoded or not); the
 // window is [from, to). Default format json. 400 invalid_window for a missing
-// or bad window, 400 invalid_format for another format, 401 without a valid
-// bearer token (integration tokens until staff accounts exist).
+// or bad window, 400 invalid_format for another format. Registered, with its
+// role rule, in serve.cpp.
 //
 // Runs on the io thread and walks every contact (see core::kpi::timings_of).
-void add_report_routes(net::router& r, const core::engine& engine, const bearer_auth& auth,
-                       std::function<core::timestamp()> now);
+[[nodiscard]] guarded_handler kpi_report(const core::engine& engine,
+                                         std::function<core::timestamp()> now);
 
 }  // namespace crisisline::app

@@ -5,8 +5,11 @@
 #include <cstdlib>
 
 #include "app/area_routing.hpp"
+#include "app/audit_trail.hpp"
 #include "app/call_connector.hpp"
 #include "app/commands.hpp"
+#include "app/console_endpoints.hpp"
+#include "app/console_feed.hpp"
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
 #include "app/event_pipeline.hpp"
@@ -15,8 +18,10 @@
 #include "app/outbox_sender.hpp"
 #include "app/report_endpoints.hpp"
 #include "app/retention.hpp"
+#include "app/session_auth.hpp"
 #include "app/shift_log_projection.hpp"
 #include "app/sms_webhook.hpp"
+#include "app/state_json.hpp"
 #include "app/voice_webhook.hpp"
 #include "codec/clinical_settings.hpp"
 #include "codec/config_loader.hpp"
@@ -41,6 +46,13 @@ struct host_port {
   std::string host;
   std::uint16_t port = 0;
 };
+
+std::optional<std::uint64_t> since_param(std::string_view text) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
 
 host_port split_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
@@ -129,6 +141,8 @@ int serve(const serve_options& opts) {
 
   core::engine engine(std::get<core::settings>(std::move(clinical)));
   event_pipeline pipeline(loop, *writer, engine, wall_clock);
+  pipeline.set_sender_key_secret(
+      codec::secret(config.sender_key_secret(), config.sender_key_secret_env()));
   const auto& tw = config.twilio();
   const twilio_settings twilio{
       .public_base_url = config.server().public_base_url(),
@@ -160,15 +174,20 @@ int serve(const serve_options& opts) {
     connect.nurse_endpoints[n.nurse_id()] = adapters::twiml::dial_endpoint{kind, n.address()};
   }
   call_connector connector(loop, http, pipeline, engine, std::move(connect));
-  pipeline.on_effects([&sender, &connector](std::uint64_t seq, const core::effects& effects) {
-    log_effects(seq, effects);
-    for (const auto& fx : effects) {
-      if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
-      if (const auto* a = std::get_if<core::contact_assigned>(&fx)) {
-        connector.on_assigned(a->contact, a->nurse);
-      }
-    }
-  });
+  const auto& cc = config.console();
+  net::timer feed_timer(loop);
+  std::unique_ptr<console_feed> feed;
+  pipeline.on_effects(
+      [&sender, &connector, &feed](std::uint64_t seq, const core::effects& effects) {
+        log_effects(seq, effects);
+        if (feed) feed->on_commit(seq, effects);
+        for (const auto& fx : effects) {
+          if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
+          if (const auto* a = std::get_if<core::contact_assigned>(&fx)) {
+            connector.on_assigned(a->contact, a->nurse);
+          }
+        }
+      });
   try {
     store::event_reader reader(sc.path());
     const auto r = pipeline.recover(reader);
@@ -182,6 +201,34 @@ int serve(const serve_options& opts) {
     return exit_commit_failed;
   }
 
+  std::unique_ptr<session_auth> access;
+  try {
+    access = std::make_unique<session_auth>(
+        loop, sc.path(), auth,
+        session_settings{
+            .ttl = std::chrono::seconds(cc.session_ttl_seconds()),
+            .throttle = {.max_failures_per_user = cc.login_max_failures_per_user(),
+                         .max_failures_per_address = cc.login_max_failures_per_address(),
+                         .window = std::chrono::seconds(cc.login_failure_window_seconds()),
+                         .lockout = std::chrono::seconds(cc.login_lockout_seconds()),
+                         .max_entries = cc.max_throttle_entries()},
+            .max_pending_logins = cc.max_pending_logins(),
+            .refresh_interval = std::chrono::milliseconds(cc.session_refresh_ms())},
+        wall_clock);
+  } catch (const std::exception& e) {
+    log::error("cannot read staff sessions", {{"error", std::string_view(e.what())}});
+    return exit_commit_failed;
+  }
+
+  // After recovery: the feed starts from the recovered state.
+  feed = std::make_unique<console_feed>(
+      engine,
+      feed_settings{.flush_interval = std::chrono::milliseconds(cc.feed_flush_ms()),
+                    .replay_changes = cc.feed_replay_changes(),
+                    .queue_rows = cc.feed_queue_rows()},
+      wall_clock, [&feed_timer](std::chrono::milliseconds after, std::function<void()> fn) {
+        feed_timer.arm(after, std::move(fn));
+      });
   bool draining = false;
   // Retention: each tick purges what has passed keep_days, through the same
   // event path as everything else (the projection rewrites the events).
@@ -205,15 +252,65 @@ int serve(const serve_options& opts) {
   }
   std::unique_ptr<net::http_server> server;
   net::router routes;
+  audit_trail audit(*writer, cc.organisation(), wall_clock);
   ingest_handler ingest(
-      pipeline, auth,
+      pipeline, audit,
       ingest_limits{.max_events_per_batch = config.server().max_events_per_batch(),
                     .retry_after_seconds = sc.retry_after_seconds()});
-  routes.add("POST", "/v1/events", [&ingest](net::http_request&& req, net::responder respond) {
-    ingest(std::move(req), std::move(respond));
+  console_api console(pipeline, engine,
+                      console_settings{.limits = {.max_note_bytes = cc.max_note_bytes(),
+                                                  .max_reply_bytes = cc.max_reply_bytes(),
+                                                  .max_reason_bytes = cc.max_reason_bytes()},
+                                       .retry_after_seconds = sc.retry_after_seconds()},
+                      wall_clock, audit);
+  // The role rule of every route (README "Role x route matrix"). Public:
+  // healthz, readyz, metrics (aggregate counters only), login and the signed
+  // provider webhooks.
+  using enum staff_role;
+  const std::vector<staff_role> live_state_roles = {nurse, supervisor, admin, integration};
+  access->on_me([&engine](const principal& who, boost::json::object& me) {
+    const auto n = engine.find_nurse(core::nurse_id{who.id});
+    me["on_shift"] = n && n->shift_id.has_value();
+    me["shift_id"] = n && n->shift_id ? boost::json::value(*n->shift_id) : nullptr;
+    me["nurse"] = n ? boost::json::value(nurse_json(*n)) : nullptr;
   });
-  add_view_routes(routes, engine, auth, wall_clock);
-  add_report_routes(routes, engine, auth, wall_clock);
+  access->add_routes(routes);
+  routes.add(
+      "POST", "/v1/events",
+      guarded(*access, {integration, admin},
+              [&ingest](const principal& who, net::http_request&& req, net::responder respond) {
+                ingest(who, std::move(req), std::move(respond));
+              }));
+  routes.add("GET", "/v1/queue",
+             guarded(*access, live_state_roles, queue_view(engine, wall_clock)));
+  routes.add("GET", "/v1/nurses", guarded(*access, live_state_roles, nurses_view(engine)));
+  routes.add_prefix(
+      "GET", "/v1/contacts/",
+      guarded(*access, live_state_roles, contact_view(engine, audit, sc.retry_after_seconds()),
+              contact_denied(audit, sc.retry_after_seconds())));
+  // The console API (README "Console API") and its live feed; each route's
+  // roles are in add_console_routes.
+  add_console_routes(routes, *access, console);
+  routes.add_websocket(
+      "/v1/console/feed",
+      guarded_ws(*access, {nurse, supervisor, admin},
+                 [&feed](const principal& who, const net::http_request& req) -> net::ws_decision {
+                   std::optional<std::uint64_t> since;
+                   if (const auto text = req.query_param("since"); !text.empty()) {
+                     since = since_param(text);
+                     if (!since) {
+                       return net::http_response::error(400, "invalid_since",
+                                                        "since must be a frame's seq");
+                     }
+                   }
+                   return net::ws_accept{
+                       .subprotocol = {},
+                       .on_open = [&feed, who, since](std::shared_ptr<net::ws_connection> conn) {
+                         return feed->subscribe(std::move(conn), who, since);
+                       }};
+                 }));
+  routes.add("GET", "/v1/reports/kpi",
+             guarded(*access, {supervisor, admin}, kpi_report(engine, wall_clock)));
   add_voice_routes(routes, pipeline, engine, *routing, twilio,
                    voice_settings{.hold_message = config.voice().hold_message(),
                                   .danger_prompt = config.voice().danger_prompt(),
@@ -243,7 +340,8 @@ int serve(const serve_options& opts) {
             .tls = {.certificate_file = s.tls_certificate_file(),
                     .private_key_file = s.tls_private_key_file(),
                     .min_version = s.tls_min_version() == "1.3" ? net::tls_version::v1_3
-                                                                : net::tls_version::v1_2}},
+                                                                : net::tls_version::v1_2},
+            .websocket = {.max_queued_bytes = cc.feed_max_queued_bytes()}},
         routes);
   } catch (const std::exception& e) {
     log::error("cannot serve",
@@ -257,6 +355,7 @@ int serve(const serve_options& opts) {
     server->stop_accepting();
     pipeline.stop_timers();
     retention_timer.cancel();
+    access->stop();
     sender.stop();
     connector.stop();
     // Commits everything already accepted; its completions are queued on
@@ -267,6 +366,7 @@ int serve(const serve_options& opts) {
     loop.stop_signals();
   });
 
+  access->start();
   sender.resume();
   connector.resume();
   log::info("listening", {{"host", std::string_view(listen.host)},

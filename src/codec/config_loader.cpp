@@ -45,6 +45,24 @@ void fill_defaults(v1::Config& c) {
   if (tw->api_base_url().empty()) tw->set_api_base_url("https://api.twilio.com");
   if (tw->request_timeout_seconds() == 0) tw->set_request_timeout_seconds(15);
   if (tw->max_send_attempts() == 0) tw->set_max_send_attempts(8);
+  auto* con = c.mutable_console();
+  if (con->session_ttl_seconds() == 0) con->set_session_ttl_seconds(12 * 3600);
+  if (con->login_max_failures_per_user() == 0) con->set_login_max_failures_per_user(5);
+  if (con->login_max_failures_per_address() == 0) con->set_login_max_failures_per_address(20);
+  if (con->login_failure_window_seconds() == 0) con->set_login_failure_window_seconds(900);
+  if (con->login_lockout_seconds() == 0) con->set_login_lockout_seconds(900);
+  if (con->max_pending_logins() == 0) con->set_max_pending_logins(64);
+  if (con->session_refresh_ms() == 0) con->set_session_refresh_ms(1000);
+  if (con->organisation().empty()) con->set_organisation("crisisline");
+  if (con->min_password_length() == 0) con->set_min_password_length(12);
+  if (con->max_throttle_entries() == 0) con->set_max_throttle_entries(100'000);
+  if (con->max_note_bytes() == 0) con->set_max_note_bytes(8000);
+  if (con->max_reply_bytes() == 0) con->set_max_reply_bytes(1600);
+  if (con->max_reason_bytes() == 0) con->set_max_reason_bytes(2000);
+  if (con->feed_flush_ms() == 0) con->set_feed_flush_ms(50);
+  if (con->feed_replay_changes() == 0) con->set_feed_replay_changes(4096);
+  if (con->feed_max_queued_bytes() == 0) con->set_feed_max_queued_bytes(1 << 20);
+  if (con->feed_queue_rows() == 0) con->set_feed_queue_rows(200);
   if (c.sms().max_body_bytes() == 0) c.mutable_sms()->set_max_body_bytes(16 << 10);
   auto* v = c.mutable_voice();
   if (v->hold_message().empty()) {

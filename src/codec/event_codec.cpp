@@ -185,7 +185,8 @@ core::text_event to_core(const v1::TextEvent& t) {
                        .route = to_core(t.route()),
                        .opt = to_core(t.opt_keyword()),
                        .opt_ambiguous = t.opt_ambiguous(),
-                       .sender_blocked = t.sender_blocked()};
+                       .sender_blocked = t.sender_blocked(),
+                       .sender_key = t.sender_key()};
   if (t.body_purged()) {
     out.purged_risk = core::recorded_risk{};
     if (t.purged_risk_band() != v1::TRIAGE_UNSPECIFIED) {
@@ -223,7 +224,9 @@ core::console_action to_core(const v1::ConsoleCommand& c) {
                               .category = to_core(c.set_triage().category()),
                               .reason = c.set_triage().reason()};
     case v1::ConsoleCommand::kAddNote:
-      return core::add_note{.contact_id = c.add_note().contact_id(), .text = c.add_note().text()};
+      return core::add_note{.contact_id = c.add_note().contact_id(),
+                            .text = c.add_note().text(),
+                            .kind = c.add_note().kind()};
     case v1::ConsoleCommand::kReply:
       return core::reply_text{.contact_id = c.reply().contact_id(),
                               .body = c.reply().body(),
@@ -246,6 +249,15 @@ core::console_action to_core(const v1::ConsoleCommand& c) {
     }
     case v1::ConsoleCommand::kWrapUpDone:
       return core::wrap_up_done{};
+    case v1::ConsoleCommand::kStartShift:
+      return core::start_shift{.skills = to_vector(c.start_shift().skills()),
+                               .areas = to_vector(c.start_shift().areas()),
+                               .text_capacity = c.start_shift().text_capacity()};
+    case v1::ConsoleCommand::kEndShift:
+      return core::end_shift{.handover_to = c.end_shift().handover_to(),
+                             .note = c.end_shift().note()};
+    case v1::ConsoleCommand::kAcknowledgeHandover:
+      return core::acknowledge_handover{.handover_id = c.acknowledge_handover().handover_id()};
     case v1::ConsoleCommand::COMMAND_NOT_SET:
       return std::monostate{};
   }
@@ -267,7 +279,8 @@ core::event_payload payload_to_core(const v1::Event& e) {
                               .forwarded_from = c.forwarded_from(),
                               .duration_seconds = c.duration_seconds(),
                               .nurse_id = c.nurse_id(),
-                              .platform = c.platform()};
+                              .platform = c.platform(),
+                              .sender_key = c.sender_key()};
     }
     case v1::Event::kText:
       return to_core(e.text());

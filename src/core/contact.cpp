@@ -1,8 +1,20 @@
 #include "core/contact.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace crisisline::core {
+
+timestamp last_activity(const contact& c) {
+  timestamp t = c.created;
+  const auto later = [&t](timestamp x) { t = std::max(t, x); };
+  if (c.answered_time) later(*c.answered_time);
+  if (!c.inbound.empty()) later(c.inbound.back().at);
+  if (!c.replies.empty()) later(c.replies.back().at);
+  if (!c.notes.empty()) later(c.notes.back().at);
+  if (!c.triage_history.empty()) later(c.triage_history.back().at);
+  return t;
+}
 
 std::string_view to_string(channel c) {
   switch (c) {

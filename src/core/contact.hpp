@@ -59,6 +59,8 @@ struct contact_note {
   timestamp at{};
   std::string by;
   std::string text;
+  // "" for a clinical note, note_kind_crisis_plan for a crisis plan.
+  std::string kind;
 
   friend bool operator==(const contact_note&, const contact_note&) = default;
 };
@@ -70,6 +72,14 @@ struct contact_reply {
   bool clinically_necessary = false;
 
   friend bool operator==(const contact_reply&, const contact_reply&) = default;
+};
+
+// A text the person sent.
+struct contact_message {
+  timestamp at{};
+  std::string body;
+
+  friend bool operator==(const contact_message&, const contact_message&) = default;
 };
 
 struct contact_decline {
@@ -91,6 +101,9 @@ struct contact {
   // The service number the person called or texted; replies go out from it.
   std::string service_number;
   bool from_withheld = false;
+  // Keyed hash of the number (see CallEvent.sender_key): links this person's
+  // contacts. Empty when withheld or unkeyed.
+  std::string sender_key;
   std::string call_id;
   // Who connects the call ("twilio": crisisline asks the provider; empty: the PBX).
   std::string call_platform;
@@ -102,6 +115,8 @@ struct contact {
   timestamp arrival{};
   std::optional<contact_id> callback_of;
   std::optional<timestamp> callback_due;
+  // The nurse who booked this callback (create_callback), if one did.
+  std::optional<nurse_id> booked_by;
 
   contact_state state = contact_state::waiting;
   triage_category band = triage_category::unspecified;
@@ -115,6 +130,8 @@ struct contact {
   std::vector<contact_reply> replies;
   std::vector<contact_decline> declines;
   std::uint32_t messages_in = 0;
+  // The texts the person sent, in order.
+  std::vector<contact_message> inbound;
 
   std::optional<nurse_id> offered_to;
   std::optional<timestamp> offer_expires;
@@ -146,6 +163,10 @@ struct contact {
 
   friend bool operator==(const contact&, const contact&) = default;
 };
+
+// The latest time anything happened on the contact (arrival, answer, a text
+// either way, a note, a triage change).
+[[nodiscard]] timestamp last_activity(const contact& c);
 
 [[nodiscard]] std::string_view to_string(channel c);
 [[nodiscard]] std::string_view to_string(contact_state s);

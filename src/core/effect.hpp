@@ -59,6 +59,8 @@ inline constexpr const char* blocked_sender_text = "blocked_sender_text";
 inline constexpr const char* opted_out = "opted_out";
 // END or QUIT alone: may mean stop texting, may mean something worse.
 inline constexpr const char* ambiguous_opt_word = "ambiguous_opt_word";
+// A nurse ended their shift: the handover record is waiting for the incoming nurse.
+inline constexpr const char* handover = "handover";
 }  // namespace notice_kind
 
 // The engine offers a waiting contact to a nurse; the console shows it until
@@ -120,8 +122,26 @@ struct send_text {
   friend bool operator==(const send_text&, const send_text&) = default;
 };
 
+// What an event changed, for live consoles: one of each per apply(), in id
+// order, after every other effect. Nothing to carry out; a console showing
+// the contact, the nurse or the queue re-reads it.
+struct contact_changed {
+  contact_id contact;
+
+  friend bool operator==(const contact_changed&, const contact_changed&) = default;
+};
+struct nurse_changed {
+  nurse_id nurse;
+
+  friend bool operator==(const nurse_changed&, const nurse_changed&) = default;
+};
+// A contact joined or left the queue, or its band or offer changed.
+struct queue_changed {
+  friend bool operator==(const queue_changed&, const queue_changed&) = default;
+};
+
 using effect = std::variant<notice, offer_made, offer_withdrawn, contact_assigned, command_rejected,
-                            send_text>;
+                            send_text, contact_changed, nurse_changed, queue_changed>;
 using effects = std::vector<effect>;
 
 }  // namespace crisisline::core

@@ -111,8 +111,14 @@ effects engine::apply(const event& e) {
           handle(p, e.seq, out);
         } else if constexpr (std::is_same_v<T, text_status>) {
           outbox_.on_status(p, out);
+          if (const auto* t = outbox_.find_by_provider_id(p.message_id)) {
+            if (contact* c = find(t->contact.value())) touch(*c);
+          }
         } else if constexpr (std::is_same_v<T, outbound_result>) {
           outbox_.on_result(p, out);
+          if (const auto* t = outbox_.find(p.outbound_id)) {
+            if (contact* c = find(t->contact.value())) touch(*c);
+          }
         } else if constexpr (std::is_same_v<T, retention_purge>) {
           on_retention_purge(p);
         }
@@ -122,7 +128,26 @@ effects engine::apply(const event& e) {
       e.payload);
   run_due(out);
   dispatch(out);
+  report_changes(out);
   return out;
+}
+
+void engine::touch(const contact& c) {
+  touched_contacts_.insert(c.id.value());
+}
+
+void engine::touch(const nurse_id& n) {
+  touched_nurses_.insert(n);
+}
+
+void engine::report_changes(effects& out) {
+  for (const std::uint64_t id : touched_contacts_)
+    out.emplace_back(contact_changed{contact_id{id}});
+  for (const nurse_id& n : touched_nurses_) out.emplace_back(nurse_changed{n});
+  if (queue_touched_) out.emplace_back(queue_changed{});
+  touched_contacts_.clear();
+  touched_nurses_.clear();
+  queue_touched_ = false;
 }
 
 std::optional<timestamp> engine::next_deadline() const {
@@ -152,7 +177,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
   const auto known = ev.call_id.empty() ? calls_.end() : calls_.find(ev.call_id);
   contact* existing = known == calls_.end() ? nullptr : find(known->second);
   if (existing) {
-    touch(*existing, seq);
+    note_personal(*existing, seq);
     mark(*existing);
   }
   const bool danger =
@@ -164,6 +189,10 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
     k.from_withheld = is_withheld(ev.from);
     k.route = ev.route;
     k.area = ev.area;
+    if (!k.from_withheld && !ev.sender_key.empty()) {
+      k.sender_key = ev.sender_key;
+      by_sender_[k.sender_key].push_back(k.id);
+    }
     if (!ev.call_id.empty()) calls_[ev.call_id] = k.id.value();
   };
   switch (ev.status) {
@@ -184,7 +213,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
       if (!k.from_withheld) {
         if (const auto owed = owed_callbacks_.find(k.from); owed != owed_callbacks_.end()) {
           contact& cb = contacts_.at(owed->second);
-          touch(cb, seq);
+          note_personal(cb, seq);
           mark(cb);
           k.arrival = std::min(k.arrival, cb.arrival);
           for (const std::string& r : cb.risk_rules) {
@@ -389,10 +418,12 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   }
   if (open != open_texts_.end()) {
     contact& c = contacts_.at(open->second);
-    touch(c, seq);
+    note_personal(c, seq);
+    touch(c);
     mark(c);
     if (t.opt != opt_keyword::none) c.opt_keyword_seen = true;
     ++c.messages_in;
+    c.inbound.push_back({now_, t.body});
     if (c.area.empty()) c.area = area;
     apply_risk(c, t, out);
     if (!opt_change.empty()) tell(c, notice_kind::opted_out, opt_change);
@@ -411,6 +442,11 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   c.from_withheld = withheld;
   c.messages_in = 1;
   if (t.opt != opt_keyword::none) c.opt_keyword_seen = true;
+  c.inbound.push_back({now_, t.body});
+  if (!withheld && !t.sender_key.empty()) {
+    c.sender_key = t.sender_key;
+    by_sender_[c.sender_key].push_back(c.id);
+  }
   set_band(c, settings_.queue.default_band, band_source::default_band, "",
            "default band before triage", out);
   apply_risk(c, t, out);
@@ -425,6 +461,21 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
 
 void engine::handle(const console_command& cmd, std::uint64_t seq, effects& out) {
   const nurse_id who{cmd.nurse_id};
+  // A refused command changes nothing, so it must not report changes either
+  // (the lookups it made mark what they found).
+  const auto contacts_before = touched_contacts_;
+  const auto nurses_before = touched_nurses_;
+  const bool queue_before = queue_touched_;
+  const std::size_t effects_before = out.size();
+  const auto undo_touches_if_refused = [&] {
+    const bool refused =
+        std::any_of(out.begin() + static_cast<std::ptrdiff_t>(effects_before), out.end(),
+                    [](const effect& e) { return std::holds_alternative<command_rejected>(e); });
+    if (!refused) return;
+    touched_contacts_ = contacts_before;
+    touched_nurses_ = nurses_before;
+    queue_touched_ = queue_before;
+  };
   std::visit(
       [&](const auto& a) {
         using T = std::decay_t<decltype(a)>;
@@ -456,17 +507,25 @@ void engine::handle(const console_command& cmd, std::uint64_t seq, effects& out)
           on_create_callback(who, a, seq, out);
         } else if constexpr (std::is_same_v<T, wrap_up_done>) {
           on_wrap_up_done(who, out);
+        } else if constexpr (std::is_same_v<T, start_shift>) {
+          on_start_shift(who, a, seq, out);
+        } else if constexpr (std::is_same_v<T, end_shift>) {
+          on_end_shift(who, a, seq, out);
+        } else if constexpr (std::is_same_v<T, acknowledge_handover>) {
+          on_acknowledge_handover(who, a, out);
         } else {
           static_assert(!sizeof(T), "unhandled console action");
         }
       },
       cmd.action);
+  undo_touches_if_refused();
 }
 
 void engine::on_sign_on(const nurse_id& who, const nurse_sign_on& cmd, effects& out) {
   if (who.value().empty()) return reject(who, "nurse_sign_on", "no nurse id was given", out);
   auto [it, created] = nurses_.try_emplace(who);
   nurse& n = it->second;
+  touch(who);
   if (created) {
     n.id = who;
     n.signed_on_at = now_;
@@ -497,6 +556,7 @@ void engine::on_sign_off(const nurse_id& who, effects& out) {
   if (n->offer)
     withdraw_offer(contacts_.at(n->offer->value()), withdraw_reason::nurse_unavailable, out);
   if (n->wrap_up_until) wrap_up_timers_.erase({*n->wrap_up_until, who});
+  touch(who);
   nurses_.erase(who);
 }
 
@@ -604,14 +664,20 @@ void engine::on_add_note(const nurse_id& who, const add_note& cmd, effects& out)
   contact* c = find(cmd.contact_id);
   if (!c)
     return reject(who, "add_note", "there is no contact " + std::to_string(cmd.contact_id), out);
-  c->notes.push_back({now_, who.value(), cmd.text});
+  if (!cmd.kind.empty() && cmd.kind != note_kind_crisis_plan) {
+    return reject(who, "add_note",
+                  "a note is either clinical (no kind) or a crisis_plan, not \"" + cmd.kind + "\"",
+                  out);
+  }
+  if (cmd.text.empty()) return reject(who, "add_note", "the note is empty", out);
+  c->notes.push_back({now_, who.value(), cmd.text, cmd.kind});
 }
 
 void engine::on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t seq, effects& out) {
   contact* c = find(cmd.contact_id);
   if (!c)
     return reject(who, "reply_text", "there is no contact " + std::to_string(cmd.contact_id), out);
-  touch(*c, seq);
+  note_personal(*c, seq);
   if (cmd.body.empty()) return reject(who, "reply_text", "the reply is empty", out);
   if (c->from_withheld || c->from.empty()) {
     return reject(who, "reply_text",
@@ -652,17 +718,21 @@ void engine::on_transfer(const nurse_id& who, const transfer& cmd, effects& out)
     return;
   }
   if (cmd.warm) c->notes.push_back({now_, who.value(), "Transfer note: " + cmd.note});
-  release(*c, false);
-  c->nurse.reset();
   c->area = cmd.to_area;
+  requeue(*c);
+}
+
+void engine::requeue(contact& c) {
+  release(c, false);
+  c.nurse.reset();
   // Back in the queue at its first arrival. Escalations already passed are
   // not repeated: the person has been answered once.
   std::uint32_t level = 0;
   for (std::uint32_t l = 1; l <= max_wait_level; ++l) {
-    if (const auto t = escalation_time(*c, l); t && *t <= now_) level = l;
+    if (const auto t = escalation_time(c, l); t && *t <= now_) level = l;
   }
-  c->escalation_level = level;
-  enqueue(*c);
+  c.escalation_level = level;
+  enqueue(c);
 }
 
 void engine::on_close(const nurse_id& who, const close_contact& cmd, effects& out) {
@@ -725,6 +795,7 @@ void engine::on_create_callback(const nurse_id& who, const create_callback& cmd,
                   out);
   }
   contact& cb = make_callback(*src, seq);
+  cb.booked_by = who;
   set_band(cb, src->band, band_source::inherited, "contact " + std::to_string(src->id.value()),
            "callback booked by nurse " + who.value(), out);
   if (cmd.due_time && *cmd.due_time > now_) {
@@ -746,6 +817,158 @@ void engine::on_wrap_up_done(const nurse_id& who, effects& out) {
   n->free_since = now_;
 }
 
+void engine::on_start_shift(const nurse_id& who, const start_shift& cmd, std::uint64_t seq,
+                            effects& out) {
+  if (who.value().empty()) return reject(who, "start_shift", "no nurse id was given", out);
+  if (const nurse* n = find(who); n && n->shift_id) {
+    return reject(who, "start_shift",
+                  "you are already on shift (shift " + std::to_string(*n->shift_id) + ")", out);
+  }
+  on_sign_on(who, nurse_sign_on{cmd.skills, cmd.areas, cmd.text_capacity}, out);
+  nurse& n = *find(who);
+  n.shift_id = seq;
+  n.signed_on_at = now_;
+}
+
+handover_contact engine::handover_entry(const contact& c) const {
+  return handover_contact{.contact = c.id,
+                          .kind = c.kind,
+                          .band = c.band,
+                          .state = c.state,
+                          .last_activity = last_activity(c),
+                          .risk_rules = c.risk_rules,
+                          .due = c.callback_due};
+}
+
+void engine::fill_dispatch_lists(const std::vector<contact_id>& contacts, handover& h) const {
+  // The dispatch board is not part of this engine yet: its integration adds
+  // the cars on scene and open incidents of `contacts` here.
+  (void)contacts;
+  (void)h;
+}
+
+void engine::on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64_t seq,
+                          effects& out) {
+  nurse* n = find(who);
+  if (!n) return reject(who, "end_shift", "you are not signed on", out);
+  if (!n->calls.empty()) {
+    return reject(who, "end_shift",
+                  "finish or transfer your call before ending your shift: a call in progress "
+                  "cannot be handed over",
+                  out);
+  }
+  nurse* to = nullptr;
+  if (!cmd.handover_to.empty()) {
+    const nurse_id to_id{cmd.handover_to};
+    if (to_id == who) return reject(who, "end_shift", "you cannot hand over to yourself", out);
+    to = find(to_id);
+    if (!to || to->status == nurse_status::offline) {
+      return reject(who, "end_shift", "nurse " + to_id.value() + " is not signed on", out);
+    }
+    if (!to->calls.empty()) {
+      return reject(who, "end_shift",
+                    "nurse " + to_id.value() + " is on a call and cannot take text conversations",
+                    out);
+    }
+  }
+
+  handover h;
+  h.id = seq;
+  h.from = who;
+  if (to) h.to = to->id;
+  h.shift_id = n->shift_id;
+  h.created = now_;
+  h.note = cmd.note;
+  std::vector<contact_id> involved;
+  const auto risky = [this](const contact& c) {
+    return !c.risk_rules.empty() || c.band == triage_category::a || c.band == triage_category::b;
+  };
+  for (const contact_id id : n->texts) {
+    const contact& c = contacts_.at(id.value());
+    h.open_conversations.push_back(handover_entry(c));
+    if (risky(c)) h.high_risk.push_back(h.open_conversations.back());
+    involved.push_back(id);
+  }
+  for (const auto& [id, c] : contacts_) {
+    const bool pending = c.state == contact_state::scheduled || c.state == contact_state::waiting;
+    if (c.kind == channel::callback && pending && c.booked_by == who) {
+      h.pending_callbacks.push_back(handover_entry(c));
+      if (risky(c)) h.high_risk.push_back(h.pending_callbacks.back());
+      involved.push_back(c.id);
+    }
+  }
+  fill_dispatch_lists(involved, h);
+
+  const std::vector<contact_id> open(n->texts.begin(), n->texts.end());
+  for (const contact_id id : open) {
+    contact& c = contacts_.at(id.value());
+    const std::string note = "Handover at the end of nurse " + who.value() + "'s shift" +
+                             (cmd.note.empty() ? std::string{"."} : ": " + cmd.note);
+    c.notes.push_back({now_, who.value(), note, ""});
+    if (to) {
+      // A shift change must not strand anyone, so the incoming nurse takes
+      // every conversation even past their usual text capacity.
+      release(c, false);
+      assign(c, *to, out);
+    } else {
+      requeue(c);
+    }
+  }
+  if (n->offer) {
+    withdraw_offer(contacts_.at(n->offer->value()), withdraw_reason::nurse_unavailable, out);
+  }
+  if (n->wrap_up_until) wrap_up_timers_.erase({*n->wrap_up_until, who});
+  touch(who);
+  nurses_.erase(who);
+
+  const std::string summary =
+      "Nurse " + who.value() +
+      " ended their shift: " + std::to_string(h.open_conversations.size()) +
+      " open conversation(s)" +
+      (to ? " handed to nurse " + to->id.value() : std::string{" returned to the queue"}) + ", " +
+      std::to_string(h.pending_callbacks.size()) + " pending callback(s), " +
+      std::to_string(h.high_risk.size()) + " high-risk. Handover " + std::to_string(h.id) + ".";
+  if (to)
+    notify_nurse(to->id, notice_kind::handover, contact_id{}, summary + " Please acknowledge it.",
+                 out);
+  notify_supervisors(notice_kind::handover, contact_id{}, summary, out);
+  handovers_.emplace(h.id, std::move(h));
+}
+
+void engine::on_acknowledge_handover(const nurse_id& who, const acknowledge_handover& cmd,
+                                     effects& out) {
+  const auto it = handovers_.find(cmd.handover_id);
+  if (it == handovers_.end()) {
+    return reject(who, "acknowledge_handover",
+                  "there is no handover " + std::to_string(cmd.handover_id), out);
+  }
+  handover& h = it->second;
+  if (h.acknowledged_by) {
+    return reject(who, "acknowledge_handover",
+                  "handover " + std::to_string(h.id) + " was already acknowledged by " +
+                      h.acknowledged_by->value(),
+                  out);
+  }
+  if (h.to && *h.to != who) {
+    return reject(who, "acknowledge_handover",
+                  "handover " + std::to_string(h.id) + " is for nurse " + h.to->value(), out);
+  }
+  h.acknowledged_by = who;
+  h.acknowledged_at = now_;
+  touch(who);
+}
+
+const handover* engine::find_handover(std::uint64_t id) const {
+  const auto it = handovers_.find(id);
+  return it == handovers_.end() ? nullptr : &it->second;
+}
+
+std::vector<contact_id> engine::contacts_of_sender(const std::string& sender_key) const {
+  if (sender_key.empty()) return {};
+  const auto it = by_sender_.find(sender_key);
+  return it == by_sender_.end() ? std::vector<contact_id>{} : it->second;
+}
+
 contact& engine::new_contact(std::uint64_t seq, channel kind) {
   auto [it, created] = contacts_.try_emplace(seq);
   assert(created && "one event creates at most one contact");
@@ -757,10 +980,13 @@ contact& engine::new_contact(std::uint64_t seq, channel kind) {
   c.state = contact_state::scheduled;
   c.personal_events.push_back(seq);
   mark(c);
+  touch(c);
   return c;
 }
 
 void engine::enqueue(contact& c) {
+  touch(c);
+  queue_touched_ = true;
   c.state = contact_state::waiting;
   const bool inserted = queue_.insert(c.id, c.band, c.arrival);
   assert(inserted);
@@ -775,6 +1001,8 @@ void engine::enqueue(contact& c) {
 
 void engine::leave_queue(contact& c, queue_exit why, withdraw_reason offer_reason, effects& out) {
   mark(c);
+  touch(c);
+  queue_touched_ = true;
   withdraw_offer(c, offer_reason, out);
   if (queue_.erase(c.id)) {
     if (is_call_like(c.kind)) {
@@ -793,6 +1021,8 @@ void engine::leave_queue(contact& c, queue_exit why, withdraw_reason offer_reaso
 
 void engine::assign(contact& c, nurse& n, effects& out) {
   mark(c);
+  touch(c);
+  touch(n.id);
   if (c.offered_to == n.id) {
     // Accepting an offer is not a withdrawal: clear it quietly.
     offer_timers_.erase({c.offer_expires.value_or(timestamp{}), c.id.value()});
@@ -830,7 +1060,9 @@ void engine::assign(contact& c, nurse& n, effects& out) {
 }
 
 void engine::release(contact& c, bool wrap_up) {
+  touch(c);
   if (!c.nurse) return;
+  touch(*c.nurse);
   nurse* n = find(*c.nurse);
   if (!n) return;
   n->calls.erase(c.id);
@@ -846,6 +1078,7 @@ void engine::release(contact& c, bool wrap_up) {
 
 void engine::close(contact& c) {
   mark(c);
+  touch(c);
   release(c, true);
   c.state = contact_state::closed;
   c.closed_time = now_;
@@ -886,12 +1119,16 @@ void engine::abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out
 contact& engine::make_callback(contact& src, std::uint64_t seq) {
   contact& cb = new_contact(seq, channel::callback);
   // The callback's number comes from `src`: purged together or not at all.
-  touch(src, seq);
+  note_personal(src, seq);
   cb.route = src.route;
   cb.area = src.area;
   cb.from = src.from;
   cb.from_withheld = src.from_withheld;
   cb.callback_of = src.id;
+  if (!src.sender_key.empty()) {
+    cb.sender_key = src.sender_key;
+    by_sender_[cb.sender_key].push_back(cb.id);
+  }
   cb.risk_rules = src.risk_rules;
   cb.nurse_triaged = src.nurse_triaged;
   if (!cb.from_withheld) owed_callbacks_[cb.from] = cb.id.value();
@@ -903,6 +1140,8 @@ void engine::set_band(contact& c, triage_category band, band_source source, std:
   mark(c);
   const triage_category old = c.band;
   if (band == old && source != band_source::nurse) return;
+  touch(c);
+  if (queue_.contains(c.id)) queue_touched_ = true;
   c.triage_history.push_back({now_, old, band, source, by, reason});
   c.band_set_by = source;
   if (band == old) return;
@@ -968,6 +1207,9 @@ void engine::apply_risk(contact& c, const text_event& t, effects& out) {
 }
 
 void engine::make_offer(contact& c, nurse& n, effects& out) {
+  touch(c);
+  touch(n.id);
+  queue_touched_ = true;
   c.offered_to = n.id;
   c.offer_expires = now_ + settings_.queue.offer_timeout;
   n.offer = c.id;
@@ -978,6 +1220,9 @@ void engine::make_offer(contact& c, nurse& n, effects& out) {
 void engine::withdraw_offer(contact& c, withdraw_reason why, effects& out) {
   if (!c.offered_to) return;
   const nurse_id to = *c.offered_to;
+  touch(c);
+  touch(to);
+  queue_touched_ = true;
   if (nurse* n = find(to)) n->offer.reset();
   offer_timers_.erase({c.offer_expires.value_or(timestamp{}), c.id.value()});
   c.offered_to.reset();
@@ -1093,6 +1338,7 @@ void engine::unschedule(contact& c) {
 }
 
 void engine::escalate(contact& c, effects& out) {
+  touch(c);
   std::uint32_t reached = c.escalation_level;
   for (std::uint32_t l = c.escalation_level + 1; l <= max_wait_level; ++l) {
     if (const auto t = escalation_time(c, l); t && *t <= now_) reached = l;
@@ -1203,14 +1449,20 @@ void engine::run_due(effects& out) {
   }
 }
 
+// Callers of the non-const finds are about to change what they find (or to
+// refuse to): reporting it as changed is at worst one refresh too many.
 contact* engine::find(std::uint64_t id) {
   const auto it = contacts_.find(id);
-  return it == contacts_.end() ? nullptr : &it->second;
+  if (it == contacts_.end()) return nullptr;
+  touch(it->second);
+  return &it->second;
 }
 
 nurse* engine::find(const nurse_id& id) {
   const auto it = nurses_.find(id);
-  return it == nurses_.end() ? nullptr : &it->second;
+  if (it == nurses_.end()) return nullptr;
+  touch(id);
+  return &it->second;
 }
 
 const contact* engine::find_contact(contact_id id) const {
@@ -1314,6 +1566,8 @@ nurse_view view_of(const nurse& n) {
   v.offered_contact = n.offer;
   v.wrap_up_until = n.wrap_up_until;
   v.free_since = n.free_since;
+  v.signed_on_at = n.signed_on_at;
+  v.shift_id = n.shift_id;
   return v;
 }
 
@@ -1341,7 +1595,7 @@ void engine::mark(const contact& c) {
   if (touched_.empty() || touched_.back() != c.id) touched_.push_back(c.id);
 }
 
-void engine::touch(contact& c, std::uint64_t seq) {
+void engine::note_personal(contact& c, std::uint64_t seq) {
   if (c.personal_events.empty() || c.personal_events.back() != seq) {
     c.personal_events.push_back(seq);
   }
@@ -1407,6 +1661,7 @@ void engine::on_retention_purge(const retention_purge& p) {
     contact& c = contacts_.at(pc.contact_id);
     c.from = pc.from_key;
     for (contact_reply& r : c.replies) r.body = std::string{purged_body};
+    for (contact_message& m : c.inbound) m.body = std::string{purged_body};
     outbox_.redact(c.id, pc.from_key);
     c.purged = true;
   }
@@ -1430,22 +1685,27 @@ std::string engine::dump() const {
       << c.connect_requested << " created " << to_micros(c.created) << " arrival "
       << to_micros(c.arrival) << " callback_of "
       << (c.callback_of ? std::to_string(c.callback_of->value()) : "-") << " due "
-      << t(c.callback_due) << " state " << to_string(c.state) << " band " << triage_code(c.band)
-      << " set_by " << to_string(c.band_set_by) << " nurse_triaged " << c.nurse_triaged
-      << " rules [" << join(c.risk_rules, ",") << "] msgs " << c.messages_in << " offered "
-      << nid(c.offered_to) << "@" << t(c.offer_expires) << " nurse " << nid(c.nurse)
-      << " answered_by " << nid(c.answered_by) << " answered " << t(c.answered_time)
-      << " abandoned " << t(c.abandoned_time) << " closed " << t(c.closed_time) << " exit "
-      << to_string(c.exit) << " outcome '" << c.outcome_code << "' level " << c.escalation_level
-      << " next_esc " << t(c.next_escalation) << " next_widen " << t(c.next_widening)
-      << " personal [" << join_numbers(c.personal_events) << "] opt_seen " << c.opt_keyword_seen
-      << " purged " << c.purged << "\n";
+      << t(c.callback_due) << " booked_by " << nid(c.booked_by) << " key '" << c.sender_key
+      << "' state " << to_string(c.state) << " band " << triage_code(c.band) << " set_by "
+      << to_string(c.band_set_by) << " nurse_triaged " << c.nurse_triaged << " rules ["
+      << join(c.risk_rules, ",") << "] msgs " << c.messages_in << " offered " << nid(c.offered_to)
+      << "@" << t(c.offer_expires) << " nurse " << nid(c.nurse) << " answered_by "
+      << nid(c.answered_by) << " answered " << t(c.answered_time) << " abandoned "
+      << t(c.abandoned_time) << " closed " << t(c.closed_time) << " exit " << to_string(c.exit)
+      << " outcome '" << c.outcome_code << "' level " << c.escalation_level << " next_esc "
+      << t(c.next_escalation) << " next_widen " << t(c.next_widening) << " personal ["
+      << join_numbers(c.personal_events) << "] opt_seen " << c.opt_keyword_seen << " purged "
+      << c.purged << "\n";
     for (const triage_change& h : c.triage_history) {
       o << "  triage " << to_micros(h.at) << " " << triage_code(h.from) << "->" << triage_code(h.to)
         << " " << to_string(h.source) << " '" << h.by << "' '" << h.reason << "'\n";
     }
     for (const contact_note& n : c.notes) {
-      o << "  note " << to_micros(n.at) << " '" << n.by << "' '" << n.text << "'\n";
+      o << "  note " << to_micros(n.at) << " '" << n.by << "' '" << n.kind << "' '" << n.text
+        << "'\n";
+    }
+    for (const contact_message& m : c.inbound) {
+      o << "  inbound " << to_micros(m.at) << " '" << m.body << "'\n";
     }
     for (const contact_reply& r : c.replies) {
       o << "  reply " << to_micros(r.at) << " '" << r.by << "' " << r.clinically_necessary << " '"
@@ -1472,7 +1732,40 @@ std::string engine::dump() const {
     for (const contact_id c : n.texts) o << c.value() << ",";
     o << "] offer " << (n.offer ? std::to_string(n.offer->value()) : "-") << " wrap "
       << t(n.wrap_up_until) << " on " << to_micros(n.signed_on_at) << " free "
-      << to_micros(n.free_since) << "\n";
+      << to_micros(n.free_since) << " shift "
+      << (n.shift_id ? std::to_string(*n.shift_id) : std::string{"-"}) << "\n";
+  }
+  for (const auto& [key, ids] : by_sender_) {
+    o << "sender '" << key << "'";
+    for (const contact_id c : ids) o << " " << c.value();
+    o << "\n";
+  }
+  const auto items = [&](std::string_view name, const std::vector<handover_contact>& v) {
+    o << "  " << name;
+    for (const handover_contact& x : v) {
+      o << " " << x.contact.value() << ":" << to_string(x.kind) << ":" << triage_code(x.band) << ":"
+        << to_string(x.state) << ":" << to_micros(x.last_activity) << ":" << t(x.due) << ":["
+        << join(x.risk_rules, ",") << "]";
+    }
+    o << "\n";
+  };
+  const auto cars = [&](std::string_view name, const std::vector<handover_dispatch>& v) {
+    o << "  " << name;
+    for (const handover_dispatch& x : v) {
+      o << " " << x.incident_id << ":" << x.unit << ":" << x.state << ":" << x.contact.value();
+    }
+    o << "\n";
+  };
+  for (const auto& [id, h] : handovers_) {
+    o << "handover " << id << " from '" << h.from.value() << "' to '" << nid(h.to) << "' shift "
+      << (h.shift_id ? std::to_string(*h.shift_id) : std::string{"-"}) << " created "
+      << to_micros(h.created) << " ack '" << nid(h.acknowledged_by) << "'@" << t(h.acknowledged_at)
+      << " note '" << h.note << "'\n";
+    items("open", h.open_conversations);
+    items("callbacks", h.pending_callbacks);
+    items("high_risk", h.high_risk);
+    cars("cars_on_scene", h.cars_on_scene);
+    cars("unresolved", h.unresolved_dispatches);
   }
   for (const auto& [k, v] : calls_) o << "call '" << k << "' " << v << "\n";
   for (const auto& [k, v] : open_texts_) o << "open_text '" << k << "' " << v << "\n";

@@ -12,6 +12,7 @@
 #include "core/contact.hpp"
 #include "core/effect.hpp"
 #include "core/event.hpp"
+#include "core/handover.hpp"
 #include "core/risk.hpp"
 #include "core/roster.hpp"
 #include "core/settings.hpp"
@@ -85,6 +86,13 @@ class engine {
   [[nodiscard]] const std::map<std::uint64_t, contact>& contacts() const { return contacts_; }
   // Outbound texts and opt-outs.
   [[nodiscard]] const sms_outbox& outbox() const { return outbox_; }
+  // Every contact of the person with this sender key (see contact::sender_key),
+  // in id order; empty for an empty key.
+  [[nodiscard]] std::vector<contact_id> contacts_of_sender(const std::string& sender_key) const;
+
+  // Handover records by id (the end_shift seq), and one by id.
+  [[nodiscard]] const std::map<std::uint64_t, handover>& handovers() const { return handovers_; }
+  [[nodiscard]] const handover* find_handover(std::uint64_t id) const;
 
   // Closed contacts whose number and message bodies a retention purge with
   // this cutoff would remove, in id order: closed before `before`, never sent
@@ -127,6 +135,19 @@ class engine {
   void on_create_callback(const nurse_id& who, const create_callback& cmd, std::uint64_t seq,
                           effects& out);
   void on_wrap_up_done(const nurse_id& who, effects& out);
+  void on_start_shift(const nurse_id& who, const start_shift& cmd, std::uint64_t seq, effects& out);
+  void on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64_t seq, effects& out);
+  void on_acknowledge_handover(const nurse_id& who, const acknowledge_handover& cmd, effects& out);
+  [[nodiscard]] handover_contact handover_entry(const contact& c) const;
+  // Cars on scene and unresolved dispatches for the contacts being handed
+  // over. The dispatch board integration fills these; until then none.
+  void fill_dispatch_lists(const std::vector<contact_id>& contacts, handover& h) const;
+  // Puts an answered contact back in the queue at its first arrival.
+  void requeue(contact& c);
+  // Records what apply() changed, reported as *_changed effects at its end.
+  void touch(const contact& c);
+  void touch(const nurse_id& n);
+  void report_changes(effects& out);
 
   contact& new_contact(std::uint64_t seq, channel kind);
   void enqueue(contact& c);
@@ -142,7 +163,7 @@ class engine {
   // Notes `c` in touched().
   void mark(const contact& c);
   // Records that event `seq` carried this contact's number or a message body.
-  void touch(contact& c, std::uint64_t seq);
+  void note_personal(contact& c, std::uint64_t seq);
   void on_retention_purge(const retention_purge& p);
 
   void make_offer(contact& c, nurse& n, effects& out);
@@ -192,6 +213,14 @@ class engine {
   std::vector<contact_id> touched_;
   contact_timers offer_timers_;
   std::set<std::pair<timestamp, nurse_id>> wrap_up_timers_;
+  // Sender key -> the person's contacts, in id order.
+  std::map<std::string, std::vector<contact_id>> by_sender_;
+  std::map<std::uint64_t, handover> handovers_;
+
+  // Not state: what the apply() in progress changed.
+  std::set<std::uint64_t> touched_contacts_;
+  std::set<nurse_id> touched_nurses_;
+  bool queue_touched_ = false;
   contact_timers callback_timers_;
   contact_timers escalation_timers_;
   contact_timers widening_timers_;

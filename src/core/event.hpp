@@ -55,6 +55,7 @@ struct call_event {
   std::uint32_t duration_seconds = 0;
   std::string nurse_id;
   std::string platform;
+  std::string sender_key;
 };
 
 enum class opt_keyword { none, opt_out, opt_in, help };
@@ -83,6 +84,7 @@ struct text_event {
   opt_keyword opt = opt_keyword::none;
   bool opt_ambiguous = false;
   bool sender_blocked = false;
+  std::string sender_key;
   // Set when the body was purged (retention); `body` is then a placeholder.
   std::optional<recorded_risk> purged_risk;
 };
@@ -126,7 +128,11 @@ struct set_triage {
 struct add_note {
   std::uint64_t contact_id = 0;
   std::string text;
+  // "" or note_kind_crisis_plan.
+  std::string kind;
 };
+
+inline constexpr const char* note_kind_crisis_plan = "crisis_plan";
 struct reply_text {
   std::uint64_t contact_id = 0;
   std::string body;
@@ -148,11 +154,23 @@ struct create_callback {
   std::optional<timestamp> due_time;
 };
 struct wrap_up_done {};
+struct start_shift {
+  std::vector<std::string> skills;
+  std::vector<std::string> areas;
+  std::uint32_t text_capacity = 0;
+};
+struct end_shift {
+  std::string handover_to;
+  std::string note;
+};
+struct acknowledge_handover {
+  std::uint64_t handover_id = 0;
+};
 
-using console_action =
-    std::variant<std::monostate, nurse_sign_on, nurse_sign_off, set_nurse_status, accept_offer,
-                 decline_offer, take_next, set_triage, add_note, reply_text, transfer,
-                 close_contact, create_callback, wrap_up_done>;
+using console_action = std::variant<std::monostate, nurse_sign_on, nurse_sign_off, set_nurse_status,
+                                    accept_offer, decline_offer, take_next, set_triage, add_note,
+                                    reply_text, transfer, close_contact, create_callback,
+                                    wrap_up_done, start_shift, end_shift, acknowledge_handover>;
 
 struct console_command {
   std::string nurse_id;

@@ -39,6 +39,9 @@ struct nurse {
   std::optional<contact_id> offer;
   std::optional<timestamp> wrap_up_until;
   timestamp signed_on_at{};
+  // The seq of the start_shift that began this nurse's shift; unset for a
+  // plain sign_on.
+  std::optional<std::uint64_t> shift_id;
   // When the nurse last became free for work; longest free is offered first.
   timestamp free_since{};
 

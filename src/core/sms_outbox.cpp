@@ -147,6 +147,11 @@ void sms_outbox::on_status(const text_status& s, effects& out) {
   }
 }
 
+const outbound_text* sms_outbox::find_by_provider_id(const std::string& message_id) const {
+  const auto id = by_provider_id_.find(message_id);
+  return id == by_provider_id_.end() ? nullptr : find(id->second);
+}
+
 const outbound_text* sms_outbox::find(std::uint64_t id) const {
   const auto it = texts_.find(id);
   return it == texts_.end() ? nullptr : &it->second;

@@ -85,6 +85,8 @@ class sms_outbox {
   void redact(contact_id contact, const std::string& to_key);
 
   [[nodiscard]] const outbound_text* find(std::uint64_t id) const;
+  // The text the provider knows by this id (status callbacks), if any.
+  [[nodiscard]] const outbound_text* find_by_provider_id(const std::string& message_id) const;
   // Texts still to be handed to the provider, oldest first.
   [[nodiscard]] std::vector<const outbound_text*> pending() const;
   [[nodiscard]] const std::map<std::uint64_t, outbound_text>& all() const { return texts_; }

@@ -54,6 +54,8 @@ struct nurse_view {
   std::optional<contact_id> offered_contact;
   std::optional<timestamp> wrap_up_until;
   timestamp free_since{};
+  timestamp signed_on_at{};
+  std::optional<std::uint64_t> shift_id;
 
   friend bool operator==(const nurse_view&, const nurse_view&) = default;
 };

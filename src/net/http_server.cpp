@@ -3,19 +3,15 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <algorithm>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <filesystem>
-#include <optional>
 #include <stdexcept>
 #include <type_traits>
-#include <unordered_set>
 
 #include "log/log.hpp"
 #include "net/io_loop_impl.hpp"
+#include "net/server_impl.hpp"
 
 namespace crisisline::net {
 namespace asio = boost::asio;
@@ -25,9 +21,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-using plain_stream = beast::tcp_stream;
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 // How long a closing TLS connection waits for the peer's close_notify. It is a
 // courtesy: the response has been written whole by then.
@@ -112,31 +105,6 @@ bool is_http_error(const beast::error_code& ec) {
 }
 
 }  // namespace
-
-class session_base {
- public:
-  virtual ~session_base() = default;
-  // Closes now if idle; otherwise after the pending response.
-  virtual void close_soon() = 0;
-};
-
-struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
-  impl(asio::io_context& c, http_server_options o, const router& r)
-      : context(c), acceptor(c), opts(std::move(o)), routes(r) {}
-
-  void do_accept();
-  void on_accept(beast::error_code ec, tcp::socket socket);
-
-  asio::io_context& context;
-  tcp::acceptor acceptor;
-  http_server_options opts;
-  const router& routes;
-  // Set when opts.tls is enabled; shared by every TLS session.
-  std::optional<ssl::context> tls;
-  std::unordered_set<session_base*> sessions;
-  std::uint64_t requests = 0;
-  bool closing = false;
-};
 
 // One HTTP connection over Stream: beast::tcp_stream, or an ssl_stream over
 // one, which first does the server handshake. do_x starts an operation, on_x
@@ -237,18 +205,10 @@ class session : public session_base, public std::enable_shared_from_this<session
     keep_alive_ = msg.keep_alive();
     ++server_->requests;
 
-    http_request req;
-    req.method = std::string(msg.method_string());
-    const std::string_view target = msg.target();
-    const auto q = target.find('?');
-    req.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-    req.headers.reserve(8);
-    for (const auto& f : msg)
-      req.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
-    req.body = std::move(msg.body());
-    req.remote_address = remote_;
+    http_request req = to_request(msg);
+    if (beast::websocket::is_upgrade(msg)) return upgrade(std::move(msg), std::move(req));
 
+    req.method = std::string(msg.method_string());
     auto self = this->shared_from_this();
     auto once = std::make_shared<bool>(false);
     responder respond = [self, once](http_response r) {
@@ -267,6 +227,52 @@ class session : public session_base, public std::enable_shared_from_this<session
             http_response::error(500, "internal_error", "the server could not handle the request"));
       }
     }
+  }
+
+  // The transport-neutral copy of `msg`, taking its body (the WebSocket
+  // handshake needs only the headers).
+  http_request to_request(upgrade_request& msg) const {
+    http_request req;
+    req.method = std::string(msg.method_string());
+    const std::string_view target = msg.target();
+    const auto q = target.find('?');
+    req.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    req.headers.reserve(8);
+    for (const auto& f : msg)
+      req.headers.emplace_back(lower(f.name_string()), std::string(f.value()));
+    req.body = std::move(msg.body());
+    req.remote_address = remote_;
+    return req;
+  }
+
+  // A WebSocket route decides from the request alone; accepted, the
+  // connection leaves this session for a WebSocket session.
+  void upgrade(upgrade_request&& msg, http_request&& req) {
+    keep_alive_ = false;
+    const auto* route = server_->routes.find_websocket(req.path);
+    if (!route) {
+      return send(http_response::error(404, "not_found", "no WebSocket route for " + req.path));
+    }
+    ws_decision decision;
+    try {
+      decision = (*route)(req);
+    } catch (const std::exception& e) {
+      log::error("WebSocket upgrade handler threw", {{"error", std::string_view(e.what())}});
+      return send(
+          http_response::error(500, "internal_error", "the server could not handle the request"));
+    }
+    if (auto* refused = std::get_if<http_response>(&decision)) return send(std::move(*refused));
+    auto& accept = std::get<ws_accept>(decision);
+    if (!accept.subprotocol.empty()) {
+      const auto offered = offered_subprotocols(req);
+      if (std::find(offered.begin(), offered.end(), accept.subprotocol) == offered.end()) {
+        return send(http_response::error(400, "bad_subprotocol",
+                                         "the client did not offer " + accept.subprotocol));
+      }
+    }
+    start_ws_session(std::move(stream_), std::move(buffer_), std::move(msg), std::move(accept),
+                     remote_, server_);
   }
 
   void send(http_response r) {

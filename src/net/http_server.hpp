@@ -7,6 +7,7 @@
 
 #include "net/io_loop.hpp"
 #include "net/router.hpp"
+#include "net/websocket.hpp"
 
 namespace crisisline::net {
 
@@ -35,6 +36,8 @@ struct http_server_options {
   // finish within read_timeout; a failed handshake (a plain-HTTP client, an
   // old TLS version) closes the connection without an HTTP response.
   tls_options tls;
+  // Limits of every WebSocket connection (routes added with add_websocket).
+  ws_options websocket;
 };
 
 // HTTP/1.1 listener and sessions. One request per connection is handled at a

@@ -46,4 +46,13 @@ void router::dispatch(http_request&& req, responder respond) const {
   it->second(std::move(req), std::move(respond));
 }
 
+void router::add_websocket(std::string path, ws_upgrade_handler h) {
+  websockets_[std::move(path)] = std::move(h);
+}
+
+const ws_upgrade_handler* router::find_websocket(std::string_view path) const {
+  const auto it = websockets_.find(std::string(path));
+  return it == websockets_.end() ? nullptr : &it->second;
+}
+
 }  // namespace crisisline::net

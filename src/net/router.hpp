@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "net/http_message.hpp"
+#include "net/websocket.hpp"
 
 namespace crisisline::net {
 
@@ -19,12 +20,18 @@ class router {
   void add_prefix(std::string method, std::string prefix, handler h);
   void dispatch(http_request&& req, responder respond) const;
 
+  // A WebSocket endpoint at exactly `path` (a GET with Upgrade: websocket).
+  void add_websocket(std::string path, ws_upgrade_handler h);
+  // The handler for an upgrade request to `path`, or nullptr.
+  [[nodiscard]] const ws_upgrade_handler* find_websocket(std::string_view path) const;
+
  private:
   struct route_set {
     std::unordered_map<std::string, handler> by_method;
   };
   std::unordered_map<std::string, route_set> exact_;
   std::vector<std::pair<std::string, route_set>> prefixes_;
+  std::unordered_map<std::string, ws_upgrade_handler> websockets_;
 };
 
 }  // namespace crisisline::net

@@ -25,6 +25,46 @@ CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
 )sql",
+    // Staff accounts, login sessions and the hash-chained audit trail.
+    R"sql(
+CREATE TABLE staff (
+  username      TEXT    PRIMARY KEY,
+  display_name  TEXT    NOT NULL,
+  role          TEXT    NOT NULL CHECK (role IN ('nurse','supervisor','crew','admin','integration')),
+  password_hash TEXT    NOT NULL,  -- libsodium crypto_pwhash_str (argon2id)
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,  -- microseconds since the Unix epoch, UTC
+  changed_at    INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  id          INTEGER PRIMARY KEY,
+  token_hash  BLOB    NOT NULL UNIQUE,  -- SHA-256 of the bearer token; the token itself is never stored
+  username    TEXT    NOT NULL REFERENCES staff(username),
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  revoked_at  INTEGER
+);
+CREATE INDEX sessions_live ON sessions(expires_at) WHERE revoked_at IS NULL;
+CREATE TABLE audit (
+  seq          INTEGER PRIMARY KEY,
+  at           INTEGER NOT NULL,  -- microseconds since the Unix epoch, UTC
+  username     TEXT    NOT NULL,
+  role         TEXT    NOT NULL,
+  organisation TEXT    NOT NULL,
+  session      TEXT    NOT NULL,
+  record       TEXT    NOT NULL,  -- "contact:42"
+  action       TEXT    NOT NULL,  -- "read", "command:accept", ...
+  outcome      TEXT    NOT NULL,  -- "allowed", "denied", "rejected", ...
+  reason       TEXT    NOT NULL,  -- break-glass or other stated reason; "" if none
+  event_seq    INTEGER,           -- the event this row accompanies, if any
+  prev_hash    TEXT    NOT NULL,  -- hex SHA-256 of the previous row ("0"*64 for the first)
+  hash         TEXT    NOT NULL   -- hex SHA-256(prev_hash bytes || canonical encoding of this row)
+);
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql",
     // Shift log: rows derived from the log by app::shift_log_projection inside
     // the commits of the events they come from. Times are microseconds since
     // the Unix epoch, UTC, like events.recorded_at.

@@ -58,7 +58,12 @@ void writer::wal_grew(int pages) {
 }
 
 writer::submit_status writer::submit(std::vector<event_record> records, completion done) {
-  const std::size_t n = records.size();
+  return submit(std::move(records), {}, std::move(done));
+}
+
+writer::submit_status writer::submit(std::vector<event_record> records,
+                                     std::vector<audit_record> audits, completion done) {
+  const std::size_t n = records.size() + audits.size();
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || !healthy_.load()) return submit_status::stopped;
@@ -68,7 +73,7 @@ writer::submit_status writer::submit(std::vector<event_record> records, completi
     }
     queued_events_ += n;
     metrics_.backlog_events.store(queued_events_, std::memory_order_relaxed);
-    queue_.push_back(submission{std::move(records), std::move(done)});
+    queue_.push_back(submission{std::move(records), std::move(audits), std::move(done)});
   }
   wake_.notify_one();
   return submit_status::accepted;
@@ -97,17 +102,22 @@ void writer::run_with(connection& db) {
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
         "ON CONFLICT(source, source_event_id) DO NOTHING RETURNING seq");
     statement find(db, "SELECT seq FROM events WHERE source = ?1 AND source_event_id = ?2");
+    // The audit chain's head; this thread is its only writer.
+    auto [chain_seq, chain_hash] = audit_head(db);
     std::vector<submission> batch;
     std::vector<std::vector<commit_result>> results;
     for (;;) {
       std::size_t batch_events = 0;
+      std::size_t batch_audits = 0;
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) break;
-        while (!queue_.empty() && (batch.empty() || batch_events + queue_.front().records.size() <=
+        while (!queue_.empty() && (batch.empty() || batch_events + queue_.front().records.size() +
+                                                            queue_.front().audits.size() <=
                                                         opts_.max_commit_events)) {
           batch_events += queue_.front().records.size();
+          batch_audits += queue_.front().audits.size();
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
@@ -116,6 +126,8 @@ void writer::run_with(connection& db) {
       const auto started = std::chrono::steady_clock::now();
       results.assign(batch.size(), {});
       std::uint64_t duplicates = 0;
+      auto next_audit_seq = chain_seq;
+      auto next_audit_hash = chain_hash;
       {
         transaction tx(db);
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -149,9 +161,22 @@ void writer::run_with(connection& db) {
             find.reset();
             ++duplicates;
           }
+          for (const auto& a : batch[i].audits) {
+            std::optional<std::int64_t> event_seq;
+            if (a.event_index >= 0) {
+              const auto& r = out.at(static_cast<std::size_t>(a.event_index));
+              // The row went in with the first delivery.
+              if (r.duplicate) continue;
+              event_seq = static_cast<std::int64_t>(r.seq);
+            }
+            next_audit_hash =
+                append_audit(db, ++next_audit_seq, a.fields, event_seq, next_audit_hash);
+          }
         }
         tx.commit();
       }
+      chain_seq = next_audit_seq;
+      chain_hash = std::move(next_audit_hash);
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       metrics_.commit_seconds.observe(elapsed);
@@ -161,7 +186,7 @@ void writer::run_with(connection& db) {
       metrics_.duplicates.fetch_add(duplicates, std::memory_order_relaxed);
       {
         std::lock_guard lock(mutex_);
-        queued_events_ -= batch_events;
+        queued_events_ -= batch_events + batch_audits;
         metrics_.backlog_events.store(queued_events_, std::memory_order_relaxed);
       }
       for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "metrics/histogram.hpp"
+#include "store/audit.hpp"
 #include "store/database.hpp"
 #include "store/projection.hpp"
 
@@ -88,6 +89,10 @@ class writer {
   // Any thread. Queues records for the next group commit; `done` receives one
   // result per record, in order. A submission is never split across commits.
   [[nodiscard]] submit_status submit(std::vector<event_record> records, completion done);
+  // The same, with audit rows appended to the hash chain in the same
+  // transaction (after the records). Audit rows count towards the backlog.
+  [[nodiscard]] submit_status submit(std::vector<event_record> records,
+                                     std::vector<audit_record> audits, completion done);
 
   // Commits everything already queued, delivers its completions, then stops
   // the threads. Later submits return `stopped`. Idempotent.
@@ -105,6 +110,7 @@ class writer {
  private:
   struct submission {
     std::vector<event_record> records;
+    std::vector<audit_record> audits;
     completion done;
   };
 

@@ -179,3 +179,47 @@ TEST_CASE("triage categories convert to protobuf and back") {
     CHECK(std::get<core::set_triage>(cmd.action).category == c);
   }
 }
+
+TEST_CASE("shift, handover and crisis-plan commands and sender keys reach the core") {
+  v1::Event e;
+  e.set_source("console:nina");
+  e.set_source_event_id("k1");
+  e.mutable_console()->set_nurse_id("nina");
+  auto* s = e.mutable_console()->mutable_start_shift();
+  s->add_skills("senior");
+  s->add_areas("solent");
+  s->set_text_capacity(2);
+  const auto start = std::get<core::start_shift>(
+      std::get<core::console_command>(codec::to_core(e).payload).action);
+  CHECK(start.skills == std::vector<std::string>{"senior"});
+  CHECK(start.areas == std::vector<std::string>{"solent"});
+  CHECK(start.text_capacity == 2);
+
+  e.mutable_console()->mutable_end_shift()->set_handover_to("omar");
+  e.mutable_console()->mutable_end_shift()->set_note("busy");
+  const auto end =
+      std::get<core::end_shift>(std::get<core::console_command>(codec::to_core(e).payload).action);
+  CHECK(end.handover_to == "omar");
+  CHECK(end.note == "busy");
+
+  e.mutable_console()->mutable_acknowledge_handover()->set_handover_id(42);
+  CHECK(std::get<core::acknowledge_handover>(
+            std::get<core::console_command>(codec::to_core(e).payload).action)
+            .handover_id == 42);
+
+  e.mutable_console()->mutable_add_note()->set_contact_id(7);
+  e.mutable_console()->mutable_add_note()->set_text("ring Ann");
+  e.mutable_console()->mutable_add_note()->set_kind("crisis_plan");
+  const auto note =
+      std::get<core::add_note>(std::get<core::console_command>(codec::to_core(e).payload).action);
+  CHECK(note.kind == "crisis_plan");
+  CHECK(note.contact_id == 7);
+
+  auto text = valid_text();
+  text.mutable_text()->set_sender_key("abc123");
+  CHECK(std::get<core::text_event>(codec::to_core(text).payload).sender_key == "abc123");
+  v1::Event call;
+  call.mutable_call()->set_call_id("CA1");
+  call.mutable_call()->set_sender_key("def456");
+  CHECK(std::get<core::call_event>(codec::to_core(call).payload).sender_key == "def456");
+}

@@ -4,6 +4,8 @@
 #include "../core/harness.hpp"
 #include "app/report_endpoints.hpp"
 #include "app/report_format.hpp"
+#include "net/router.hpp"
+#include "token_authenticator.hpp"
 
 using namespace crisisline;
 using app::iso8601;
@@ -39,12 +41,15 @@ namespace {
 
 struct live {
   core::testing::harness h;
-  app::bearer_auth auth;
+  test::token_authenticator auth;
   net::router routes;
 
   live() {
-    auth.add("supervisor-screen", "s3cret");
-    app::add_report_routes(routes, h.eng, auth, [this] { return h.now; });
+    auth.add("s3cret", app::principal{.id = "sam", .role = app::staff_role::supervisor});
+    auth.add("nurse", app::principal{.id = "nina", .role = app::staff_role::nurse});
+    routes.add("GET", "/v1/reports/kpi",
+               app::guarded(auth, {app::staff_role::supervisor, app::staff_role::admin},
+                            app::kpi_report(h.eng, [this] { return h.now; })));
     h.now = parse_utc("2024-05-01T09:00:00Z").value();
     h.call("CA1", "+447700900001", "north");
     h.advance(core::seconds(12));
@@ -98,6 +103,10 @@ TEST_CASE("supervisors get the KPIs over HTTP from the live state") {
   SECTION("errors") {
     CHECK(l.get("/v1/reports/kpi?from=2024-05-01", "").status == 401);
     CHECK(l.get("/v1/reports/kpi?from=2024-05-01", "wrong").status == 401);
+    const auto nurse = l.get("/v1/reports/kpi?month=2024-05", "nurse");
+    CHECK(nurse.status == 403);
+    CHECK(json::parse(nurse.body).at("detail") ==
+          "the nurse role may not use this; it is for: supervisor, admin");
     const auto no_to = l.get("/v1/reports/kpi?from=2024-05-01");
     CHECK(no_to.status == 400);
     CHECK(json::parse(no_to.body).at("error") == "invalid_window");

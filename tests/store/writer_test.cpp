@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "store/audit.hpp"
 #include "store/database.hpp"
 #include "store/event_reader.hpp"
 #include "store/schema.hpp"
@@ -434,4 +435,111 @@ TEST_CASE("a failing projection fails the commit: neither the events nor its row
   connection c(tmp.path());
   CHECK(c.query_int("SELECT COUNT(*) FROM events") == 0);
   CHECK(c.query_int("SELECT COUNT(*) FROM projected") == 0);
+}
+
+namespace {
+
+audit_record audit_row(std::string record, std::string outcome, int event_index = -1) {
+  return audit_record{.fields = {.at_us = 2'000,
+                                 .username = "nina",
+                                 .role = "nurse",
+                                 .organisation = "trust",
+                                 .session = "7",
+                                 .record = std::move(record),
+                                 .action = "read",
+                                 .outcome = std::move(outcome),
+                                 .reason = ""},
+                      .event_index = event_index};
+}
+
+std::vector<stored_audit> audit_rows(const std::filesystem::path& db) {
+  connection c(db, connection::mode::read_only);
+  std::vector<stored_audit> out;
+  (void)for_each_audit(c, [&](const stored_audit& r) { out.push_back(r); });
+  return out;
+}
+
+// The first row that breaks the chain, or "" when it is intact.
+std::string first_break(const std::vector<stored_audit>& rows) {
+  audit_chain_check check;
+  for (const auto& r : rows) {
+    if (auto problem = check.next(r)) return *problem;
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("audit rows commit with their event, chained, and are not repeated for a duplicate") {
+  temp_db tmp;
+  fake_io io;
+  {
+    writer w(tmp.path(), {}, io.deliver(), fail_test());
+    REQUIRE(w.submit({record("a")}, {audit_row("contact:1", "submitted", 0)},
+                     [](std::vector<commit_result>) {}) == writer::submit_status::accepted);
+    REQUIRE(w.submit({}, {audit_row("contact:1", "allowed"), audit_row("contact:2", "denied")},
+                     [](std::vector<commit_result> r) { CHECK(r.empty()); }) ==
+            writer::submit_status::accepted);
+    // A redelivery of "a": the event is a duplicate, so its row is not written again.
+    REQUIRE(w.submit({record("a")}, {audit_row("contact:1", "submitted", 0)},
+                     [](std::vector<commit_result> r) { CHECK(r.at(0).duplicate); }) ==
+            writer::submit_status::accepted);
+    io.run(3);
+  }
+  // A restarted writer continues the chain from its head.
+  {
+    writer w(tmp.path(), {}, io.deliver(), fail_test());
+    REQUIRE(w.submit({}, {audit_row("contact:3", "allowed")}, [](std::vector<commit_result>) {}) ==
+            writer::submit_status::accepted);
+    io.run(1);
+  }
+  const auto rows = audit_rows(tmp.path());
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].event_seq == 1);
+  CHECK(rows[0].fields.outcome == "submitted");
+  CHECK(rows[0].prev_hash == audit_genesis_hash);
+  CHECK_FALSE(rows[1].event_seq);
+  CHECK(rows[1].prev_hash == rows[0].hash);
+  CHECK(rows[2].fields.record == "contact:2");
+  CHECK(rows[3].seq == 4);
+  CHECK(rows[3].prev_hash == rows[2].hash);
+  CHECK(rows[3].hash == audit_hash(rows[2].hash, audit_canonical(4, rows[3].fields, {})));
+  CHECK(first_break(rows).empty());
+}
+
+TEST_CASE("the audit table refuses updates and deletes, and the chain shows tampering") {
+  temp_db tmp;
+  fake_io io;
+  {
+    writer w(tmp.path(), {}, io.deliver(), fail_test());
+    for (const auto* outcome : {"allowed", "denied", "allowed"}) {
+      REQUIRE(w.submit({}, {audit_row("contact:9", outcome)}, [](std::vector<commit_result>) {}) ==
+              writer::submit_status::accepted);
+    }
+    io.run(3);
+  }
+  connection c(tmp.path());
+  CHECK_THROWS_AS(c.exec("UPDATE audit SET outcome = 'allowed' WHERE seq = 2"), error);
+  CHECK_THROWS_AS(c.exec("DELETE FROM audit WHERE seq = 2"), error);
+  REQUIRE(first_break(audit_rows(tmp.path())).empty());
+
+  SECTION("an altered row is named") {
+    c.exec("DROP TRIGGER audit_append_only_update");
+    c.exec("UPDATE audit SET outcome = 'allowed' WHERE seq = 2");
+    CHECK(first_break(audit_rows(tmp.path())).starts_with("row 2: its contents"));
+  }
+  SECTION("a re-hashed row breaks the link to the next one") {
+    c.exec("DROP TRIGGER audit_append_only_update");
+    auto rows = audit_rows(tmp.path());
+    auto f = rows[1].fields;
+    f.outcome = "allowed";
+    const auto forged = audit_hash(rows[1].prev_hash, audit_canonical(2, f, {}));
+    c.exec("UPDATE audit SET outcome = 'allowed', hash = '" + forged + "' WHERE seq = 2");
+    CHECK(first_break(audit_rows(tmp.path())).starts_with("row 3: prev_hash"));
+  }
+  SECTION("a removed row is named") {
+    c.exec("DROP TRIGGER audit_append_only_delete");
+    c.exec("DELETE FROM audit WHERE seq = 2");
+    CHECK(first_break(audit_rows(tmp.path())).starts_with("row 3 follows row 1"));
+  }
 }

@@ -1,0 +1,145 @@
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "server_fixture.hpp"
+#include "staff_session.hpp"
+#include "ws_client.hpp"
+
+using namespace crisisline::test;
+namespace json = boost::json;
+
+namespace {
+
+void text(server_fixture& s, const std::string& id, const std::string& from,
+          const std::string& body) {
+  const json::object batch{
+      {"events", json::array{json::object{{"source", "itest"},
+                                          {"sourceEventId", id},
+                                          {"text", json::object{{"messageId", id},
+                                                                {"from", from},
+                                                                {"to", "+447700900000"},
+                                                                {"body", body}}}}}}};
+  REQUIRE(s.post_json("/v1/events", json::serialize(batch)).status == 200);
+}
+
+json::object next_frame(ws_client& ws) {
+  return json::parse(ws.read_text(std::chrono::seconds(5))).as_object();
+}
+
+std::uint64_t seq_of(const json::object& f) {
+  return f.at("seq").to_number<std::uint64_t>();
+}
+
+std::string feed_target(const std::string& token, std::optional<std::uint64_t> since = {}) {
+  return "/v1/console/feed?access_token=" + token +
+         (since ? "&since=" + std::to_string(*since) : std::string{});
+}
+
+std::int64_t resident_bytes(server_fixture& s) {
+  const auto body = s.get("/metrics").body;
+  const auto at = body.find("\nprocess_resident_memory_bytes ");
+  REQUIRE(at != std::string::npos);
+  return std::stoll(body.substr(at + 31));
+}
+
+}  // namespace
+
+TEST_CASE("the live feed shows a text as it arrives and resumes after a disconnect without loss") {
+  server_fixture s;
+  add_staff(s, "sue", "supervisor");
+  const auto token = token_of(s, "sue");
+
+  CHECK_FALSE(ws_client(s.process().port(), feed_target("wrong")).is_open());
+  ws_client ws(s.process().port(), feed_target(token));
+  REQUIRE(ws.is_open());
+  const auto first = next_frame(ws);
+  CHECK(first.at("type") == "snapshot");
+  CHECK(first.at("queue").as_array().empty());
+
+  text(s, "SM1", "+447700900001", "hello");
+  const auto update = next_frame(ws);
+  CHECK(update.at("type") == "update");
+  CHECK(seq_of(update) > seq_of(first));
+  CHECK(update.at("queue_changed") == true);
+  REQUIRE(update.at("contacts").as_array().size() == 1);
+  CHECK(update.at("contacts").as_array()[0].at("contact_id").to_number<std::uint64_t>() == 1);
+  const std::uint64_t seen = seq_of(update);
+  ws.close();
+
+  // While away: three new people text, one of them twice.
+  text(s, "SM2", "+447700900002", "are you there");
+  text(s, "SM3", "+447700900003", "I took 30 paracetamol");
+  text(s, "SM4", "+447700900004", "hi");
+  text(s, "SM5", "+447700900002", "please");
+
+  ws_client back(s.process().port(), feed_target(token, seen));
+  REQUIRE(back.is_open());
+  const auto missed = next_frame(back);
+  CHECK(missed.at("type") == "update");
+  std::multiset<std::uint64_t> ids;
+  for (const auto& c : missed.at("contacts").as_array()) {
+    ids.insert(c.at("contact_id").to_number<std::uint64_t>());
+  }
+  // Each missed contact once (the second text merged into its conversation).
+  CHECK(ids == std::multiset<std::uint64_t>{2, 3, 4});
+  std::size_t risk_notices = 0;
+  for (const auto& n : missed.at("notices").as_array()) {
+    if (n.at("kind") == "risk_raised") ++risk_notices;
+  }
+  CHECK(risk_notices == 1);
+  CHECK(missed.at("queue").as_array().size() == 4);
+  // Nothing else is owed.
+  CHECK(std::holds_alternative<ws_client::timed_out>(back.read(std::chrono::milliseconds(300))));
+}
+
+TEST_CASE("a feed consumer that never reads is closed and the server's memory stays bounded") {
+  server_fixture s("console { feed_max_queued_bytes: 1048576 }\n");
+  add_staff(s, "sue", "supervisor");
+  const auto token = token_of(s, "sue");
+  ws_client stuck(s.process().port(), feed_target(token));
+  REQUIRE(stuck.is_open());
+  ws_client reader(s.process().port(), feed_target(token));
+  REQUIRE(reader.is_open());
+  (void)next_frame(reader);
+
+  const auto before = resident_bytes(s);
+  // Each frame carries the top of the queue (~90 KB once it is long): read
+  // promptly by one console, never by the other.
+  std::uint64_t last = 0;
+  std::uint64_t committed = 0;
+  for (int batch = 0; batch < 100; ++batch) {
+    json::array events;
+    for (int i = 0; i < 25; ++i) {
+      const std::string id = "SM" + std::to_string(batch * 25 + i);
+      events.push_back(json::object{
+          {"source", "itest"},
+          {"sourceEventId", id},
+          {"text", json::object{{"messageId", id},
+                                {"from", "+4477009" + std::to_string(10000 + batch * 25 + i)},
+                                {"to", "+447700900000"},
+                                {"body", std::string(500, 'x')}}}});
+    }
+    const auto r = s.post_json("/v1/events", json::serialize(json::object{{"events", events}}));
+    REQUIRE(r.status == 200);
+    const auto answer = json_of(r);
+    const auto& results = answer.at("results").as_array();
+    committed = std::stoull(std::string(results.back().at("seq").as_string()));
+    while (last < committed) last = seq_of(next_frame(reader));
+  }
+  CHECK(last == committed);
+  // The reader kept up the whole time; the stuck one was cut off with 1013.
+  bool closed_1013 = false;
+  for (int i = 0; i < 10000; ++i) {
+    const auto r = stuck.read(std::chrono::seconds(5));
+    if (const auto* c = std::get_if<ws_client::closed>(&r)) {
+      closed_1013 = c->code == 1013;
+      break;
+    }
+    if (std::holds_alternative<ws_client::timed_out>(r)) break;
+  }
+  CHECK(closed_1013);
+  // 1000 contacts in memory and a stuck console cost far less than the
+  // unbounded queue would have (tens of MB of frames).
+  CHECK(resident_bytes(s) - before < 32 * 1024 * 1024);
+}
