@@ -30,7 +30,8 @@ struct report_options {
   std::string db_path;
   // Clinical settings for the replay; the embedded default when unset.
   std::optional<std::string> config_path;
-  // Not available yet (shifts are not in the log): exit 2 with a message.
+  // A shift id: the KPIs of its window, [started, ended or now), and its
+  // nurse's own answered count; an unknown shift exits 2.
   std::optional<std::string> shift;
   // ISO 8601 UTC, [from, to).
   std::optional<std::string> from;

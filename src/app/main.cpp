@@ -84,7 +84,8 @@ int run_report(const std::vector<std::string>& args) {
       "from", po::value<std::string>(), "window start, ISO 8601 UTC (inclusive)")(
       "to", po::value<std::string>(), "window end, ISO 8601 UTC (exclusive)")(
       "monthly", po::value<std::string>(), "YYYY-MM: the calendar month, for a monthly return")(
-      "shift", po::value<std::string>(), "shift id (not available yet)")(
+      "shift", po::value<std::string>(),
+      "shift id (the seq of its start_shift): KPIs of its window")(
       "format", po::value<std::string>()->default_value("text"), "text, csv or json")(
       "config", po::value<std::string>(), "configuration the server runs with (default: embedded)");
   po::variables_map vm;

@@ -35,29 +35,58 @@ void bind_time(store::statement& st, int index, const std::optional<core::timest
   }
 }
 
+void bind_id(store::statement& st, int index, const std::optional<std::uint64_t>& id) {
+  if (id) {
+    st.bind(index, static_cast<std::int64_t>(*id));
+  } else {
+    st.bind_null(index);
+  }
+}
+
+void bind_nurse(store::statement& st, int index, const std::optional<core::nurse_id>& n) {
+  if (n) {
+    st.bind(index, n->value());
+  } else {
+    st.bind_null(index);
+  }
+}
+
 }  // namespace
 
 struct shift_log_projection::statements {
   explicit statements(store::connection& db)
-      : upsert(
+      : upsert(db,
+               "INSERT INTO contact_timings(contact_id, channel, route, area, band, offered_us, "
+               "answered_us, abandoned_us, abandon_threshold_us, lost, callback_requested_us, "
+               "callback_made_us, closed_us, outcome_code, answered_by, shift_id, updated_seq) "
+               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16) "
+               "ON CONFLICT(contact_id) DO UPDATE SET channel = excluded.channel, "
+               "route = excluded.route, area = excluded.area, band = excluded.band, "
+               "offered_us = excluded.offered_us, answered_us = excluded.answered_us, "
+               "abandoned_us = excluded.abandoned_us, "
+               "abandon_threshold_us = excluded.abandon_threshold_us, lost = excluded.lost, "
+               "callback_requested_us = excluded.callback_requested_us, "
+               "callback_made_us = excluded.callback_made_us, closed_us = excluded.closed_us, "
+               "outcome_code = excluded.outcome_code, answered_by = excluded.answered_by, "
+               "shift_id = excluded.shift_id, updated_seq = excluded.updated_seq"),
+        shift(db,
+              "INSERT INTO shifts(shift_id, nurse, started_us, ended_us, handover_id, updated_seq) "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(shift_id) DO UPDATE SET "
+              "ended_us = excluded.ended_us, handover_id = excluded.handover_id, "
+              "updated_seq = excluded.updated_seq"),
+        handover(
             db,
-            "INSERT INTO contact_timings(contact_id, channel, route, area, band, offered_us, "
-            "answered_us, abandoned_us, abandon_threshold_us, lost, callback_requested_us, "
-            "callback_made_us, closed_us, outcome_code, answered_by, shift_id, updated_seq) "
-            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, NULL, ?16) "
-            "ON CONFLICT(contact_id) DO UPDATE SET channel = excluded.channel, "
-            "route = excluded.route, area = excluded.area, band = excluded.band, "
-            "offered_us = excluded.offered_us, answered_us = excluded.answered_us, "
-            "abandoned_us = excluded.abandoned_us, "
-            "abandon_threshold_us = excluded.abandon_threshold_us, lost = excluded.lost, "
-            "callback_requested_us = excluded.callback_requested_us, "
-            "callback_made_us = excluded.callback_made_us, closed_us = excluded.closed_us, "
-            "outcome_code = excluded.outcome_code, answered_by = excluded.answered_by, "
-            "updated_seq = excluded.updated_seq"),
+            "INSERT INTO handovers(handover_id, from_nurse, to_nurse, shift_id, created_us, "
+            "acknowledged_by, acknowledged_us, open_conversations, pending_callbacks, "
+            "high_risk, updated_seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+            "ON CONFLICT(handover_id) DO UPDATE SET acknowledged_by = excluded.acknowledged_by, "
+            "acknowledged_us = excluded.acknowledged_us, updated_seq = excluded.updated_seq"),
         progress(db, "UPDATE shift_log_progress SET projected_seq = ?1 WHERE id = 1"),
         logged(db, "SELECT payload, purged FROM events WHERE seq = ?1") {}
 
   store::statement upsert;
+  store::statement shift;
+  store::statement handover;
   store::statement progress;
   store::statement logged;
 };
@@ -68,7 +97,8 @@ std::optional<contact_timing_row> timing_row_of(const core::contact& c) {
   return contact_timing_row{.timing = std::move(*timing),
                             .closed = c.closed_time,
                             .outcome_code = c.outcome_code,
-                            .answered_by = c.answered_by ? c.answered_by->value() : std::string{}};
+                            .answered_by = c.answered_by ? c.answered_by->value() : std::string{},
+                            .shift_id = c.answered_shift};
 }
 
 shift_log_projection::shift_log_projection(core::settings s)
@@ -183,6 +213,7 @@ void shift_log_projection::project(std::string_view payload, std::uint64_t seq, 
     if (write) tombstone_purged(*purge, unpurged);
   }
 
+  if (write) store_shifts_and_handovers(seq);
   // Only the contacts this event may have changed; each row is a function of
   // its contact alone, so the others' rows still hold.
   for (const core::contact_id id : engine_.touched()) {
@@ -229,8 +260,41 @@ void shift_log_projection::store_row(const contact_timing_row& row, std::uint64_
     st.bind(15, row.answered_by);
   }
   st.bind(16, static_cast<std::int64_t>(seq));
+  bind_id(st, 17, row.shift_id);
   (void)st.step();
   st.reset();
+}
+
+void shift_log_projection::store_shifts_and_handovers(std::uint64_t seq) {
+  for (const std::uint64_t id : engine_.touched_shifts()) {
+    const core::shift_record& s = *engine_.find_shift(id);
+    auto& st = stmts_->shift;
+    st.bind(1, static_cast<std::int64_t>(s.id));
+    st.bind(2, s.nurse.value());
+    st.bind(3, core::to_micros(s.started));
+    bind_time(st, 4, s.ended);
+    bind_id(st, 5, s.handover_id);
+    st.bind(6, static_cast<std::int64_t>(seq));
+    (void)st.step();
+    st.reset();
+  }
+  for (const std::uint64_t id : engine_.touched_handovers()) {
+    const core::handover& h = *engine_.find_handover(id);
+    auto& st = stmts_->handover;
+    st.bind(1, static_cast<std::int64_t>(h.id));
+    st.bind(2, h.from.value());
+    bind_nurse(st, 3, h.to);
+    bind_id(st, 4, h.shift_id);
+    st.bind(5, core::to_micros(h.created));
+    bind_nurse(st, 6, h.acknowledged_by);
+    bind_time(st, 7, h.acknowledged_at);
+    st.bind(8, static_cast<std::int64_t>(h.open_conversations.size()));
+    st.bind(9, static_cast<std::int64_t>(h.pending_callbacks.size()));
+    st.bind(10, static_cast<std::int64_t>(h.high_risk.size()));
+    st.bind(11, static_cast<std::int64_t>(seq));
+    (void)st.step();
+    st.reset();
+  }
 }
 
 }  // namespace crisisline::app

@@ -14,7 +14,7 @@
 #include "store/projection.hpp"
 #include "store/writer.hpp"
 
-// The shift-log tables (contact_timings; see store/schema.cpp), derived from
+// The shift-log tables (contact_timings, shifts, handovers; see store/schema.cpp), derived from
 // the event log inside the same transactions as the events.
 //
 // The projection runs its own core::engine from the server's settings: the
@@ -35,6 +35,7 @@ struct contact_timing_row {
   std::optional<core::timestamp> closed;
   std::string outcome_code;
   std::string answered_by;
+  std::optional<std::uint64_t> shift_id;
 
   friend bool operator==(const contact_timing_row&, const contact_timing_row&) = default;
 };
@@ -78,6 +79,8 @@ class shift_log_projection final : public store::projection {
   void project(std::string_view payload, std::uint64_t seq, bool write);
   void prepare(store::connection& db);
   void store_row(const contact_timing_row& row, std::uint64_t seq);
+  // The shifts and handovers rows the last event started, ended or acknowledged.
+  void store_shifts_and_handovers(std::uint64_t seq);
   // Rewrites the logged events of the contacts `purge` just purged; `unpurged`
   // holds their numbers from before the engine replaced them.
   void tombstone_purged(const core::retention_purge& purge,

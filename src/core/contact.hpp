@@ -140,6 +140,8 @@ struct contact {
   std::optional<timestamp> answered_time;
   // Who answered it first (a transfer changes `nurse`, not this).
   std::optional<nurse_id> answered_by;
+  // The shift (start_shift seq) `answered_by` was on when answering.
+  std::optional<std::uint64_t> answered_shift;
   std::optional<timestamp> abandoned_time;
   std::optional<timestamp> closed_time;
   queue_exit exit = queue_exit::none;

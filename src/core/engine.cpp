@@ -96,6 +96,8 @@ effects engine::apply(const event& e) {
   now_ = std::max(now_, e.recorded_time);
 
   touched_.clear();
+  touched_shifts_.clear();
+  touched_handovers_.clear();
   effects out;
   run_due(out);
   std::visit(
@@ -556,6 +558,7 @@ void engine::on_sign_off(const nurse_id& who, effects& out) {
   if (n->offer)
     withdraw_offer(contacts_.at(n->offer->value()), withdraw_reason::nurse_unavailable, out);
   if (n->wrap_up_until) wrap_up_timers_.erase({*n->wrap_up_until, who});
+  close_shift(*n, std::nullopt);
   touch(who);
   nurses_.erase(who);
 }
@@ -828,6 +831,22 @@ void engine::on_start_shift(const nurse_id& who, const start_shift& cmd, std::ui
   nurse& n = *find(who);
   n.shift_id = seq;
   n.signed_on_at = now_;
+  shifts_.emplace(seq, shift_record{.id = seq, .nurse = who, .started = now_});
+  touched_shifts_.push_back(seq);
+}
+
+void engine::close_shift(const nurse& n, std::optional<std::uint64_t> handover_id) {
+  if (!n.shift_id) return;
+  const auto it = shifts_.find(*n.shift_id);
+  if (it == shifts_.end()) return;
+  it->second.ended = now_;
+  it->second.handover_id = handover_id;
+  touched_shifts_.push_back(it->first);
+}
+
+const shift_record* engine::find_shift(std::uint64_t id) const {
+  const auto it = shifts_.find(id);
+  return it == shifts_.end() ? nullptr : &it->second;
 }
 
 handover_contact engine::handover_entry(const contact& c) const {
@@ -918,6 +937,7 @@ void engine::on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64
     withdraw_offer(contacts_.at(n->offer->value()), withdraw_reason::nurse_unavailable, out);
   }
   if (n->wrap_up_until) wrap_up_timers_.erase({*n->wrap_up_until, who});
+  close_shift(*n, h.id);
   touch(who);
   nurses_.erase(who);
 
@@ -932,6 +952,7 @@ void engine::on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64
     notify_nurse(to->id, notice_kind::handover, contact_id{}, summary + " Please acknowledge it.",
                  out);
   notify_supervisors(notice_kind::handover, contact_id{}, summary, out);
+  touched_handovers_.push_back(h.id);
   handovers_.emplace(h.id, std::move(h));
 }
 
@@ -955,6 +976,7 @@ void engine::on_acknowledge_handover(const nurse_id& who, const acknowledge_hand
   }
   h.acknowledged_by = who;
   h.acknowledged_at = now_;
+  touched_handovers_.push_back(h.id);
   touch(who);
 }
 
@@ -1038,6 +1060,7 @@ void engine::assign(contact& c, nurse& n, effects& out) {
   if (!c.answered_time) {
     c.answered_time = now_;
     c.answered_by = n.id;
+    c.answered_shift = n.shift_id;
   }
   if (is_call_like(c.kind)) {
     n.calls.insert(c.id);
@@ -1675,6 +1698,9 @@ std::string engine::dump() const {
   const auto nid = [](const std::optional<nurse_id>& v) {
     return v ? v->value() : std::string{"-"};
   };
+  const auto num = [](const std::optional<std::uint64_t>& v) {
+    return v ? std::to_string(*v) : std::string{"-"};
+  };
   o << "now " << to_micros(now_) << " applied " << stats_.applied << " last_seq " << stats_.last_seq
     << "\n";
   o << "waiting calls " << waiting_calls_ << " texts " << waiting_texts_ << "\n";
@@ -1690,12 +1716,12 @@ std::string engine::dump() const {
       << to_string(c.band_set_by) << " nurse_triaged " << c.nurse_triaged << " rules ["
       << join(c.risk_rules, ",") << "] msgs " << c.messages_in << " offered " << nid(c.offered_to)
       << "@" << t(c.offer_expires) << " nurse " << nid(c.nurse) << " answered_by "
-      << nid(c.answered_by) << " answered " << t(c.answered_time) << " abandoned "
-      << t(c.abandoned_time) << " closed " << t(c.closed_time) << " exit " << to_string(c.exit)
-      << " outcome '" << c.outcome_code << "' level " << c.escalation_level << " next_esc "
-      << t(c.next_escalation) << " next_widen " << t(c.next_widening) << " personal ["
-      << join_numbers(c.personal_events) << "] opt_seen " << c.opt_keyword_seen << " purged "
-      << c.purged << "\n";
+      << nid(c.answered_by) << " shift " << num(c.answered_shift) << " answered "
+      << t(c.answered_time) << " abandoned " << t(c.abandoned_time) << " closed "
+      << t(c.closed_time) << " exit " << to_string(c.exit) << " outcome '" << c.outcome_code
+      << "' level " << c.escalation_level << " next_esc " << t(c.next_escalation) << " next_widen "
+      << t(c.next_widening) << " personal [" << join_numbers(c.personal_events) << "] opt_seen "
+      << c.opt_keyword_seen << " purged " << c.purged << "\n";
     for (const triage_change& h : c.triage_history) {
       o << "  triage " << to_micros(h.at) << " " << triage_code(h.from) << "->" << triage_code(h.to)
         << " " << to_string(h.source) << " '" << h.by << "' '" << h.reason << "'\n";
@@ -1734,6 +1760,10 @@ std::string engine::dump() const {
       << t(n.wrap_up_until) << " on " << to_micros(n.signed_on_at) << " free "
       << to_micros(n.free_since) << " shift "
       << (n.shift_id ? std::to_string(*n.shift_id) : std::string{"-"}) << "\n";
+  }
+  for (const auto& [id, s] : shifts_) {
+    o << "shift " << id << " nurse '" << s.nurse.value() << "' started " << to_micros(s.started)
+      << " ended " << t(s.ended) << " handover " << num(s.handover_id) << "\n";
   }
   for (const auto& [key, ids] : by_sender_) {
     o << "sender '" << key << "'";

@@ -105,6 +105,15 @@ class engine {
   // possibly repeated: what the shift-log projection re-reads instead of
   // every contact.
   [[nodiscard]] const std::vector<contact_id>& touched() const { return touched_; }
+  // Shifts started or ended, and handovers created or acknowledged, by the
+  // last apply() (ids), for the shift log.
+  [[nodiscard]] const std::vector<std::uint64_t>& touched_shifts() const { return touched_shifts_; }
+  [[nodiscard]] const std::vector<std::uint64_t>& touched_handovers() const {
+    return touched_handovers_;
+  }
+  // Every shift started, by id (the start_shift seq), and one by id.
+  [[nodiscard]] const std::map<std::uint64_t, shift_record>& shifts() const { return shifts_; }
+  [[nodiscard]] const shift_record* find_shift(std::uint64_t id) const;
 
   // The whole state as canonical text (every contact, nurse, queue lane and
   // timer), for the replay-equivalence check and for debugging. Equal states
@@ -137,6 +146,8 @@ class engine {
   void on_wrap_up_done(const nurse_id& who, effects& out);
   void on_start_shift(const nurse_id& who, const start_shift& cmd, std::uint64_t seq, effects& out);
   void on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64_t seq, effects& out);
+  // Ends the nurse's shift record, if they are on one.
+  void close_shift(const nurse& n, std::optional<std::uint64_t> handover_id);
   void on_acknowledge_handover(const nurse_id& who, const acknowledge_handover& cmd, effects& out);
   [[nodiscard]] handover_contact handover_entry(const contact& c) const;
   // Cars on scene and unresolved dispatches for the contacts being handed
@@ -211,6 +222,9 @@ class engine {
   std::size_t waiting_texts_ = 0;
 
   std::vector<contact_id> touched_;
+  std::vector<std::uint64_t> touched_shifts_;
+  std::vector<std::uint64_t> touched_handovers_;
+  std::map<std::uint64_t, shift_record> shifts_;
   contact_timers offer_timers_;
   std::set<std::pair<timestamp, nurse_id>> wrap_up_timers_;
   // Sender key -> the person's contacts, in id order.

@@ -85,11 +85,34 @@ CREATE TABLE contact_timings (
   closed_us             INTEGER,
   outcome_code          TEXT    NOT NULL,     -- NHS outcome 01..06, 98, or ''
   answered_by           TEXT,                 -- the nurse who answered first
-  shift_id              INTEGER,              -- that nurse's shift (NULL until shifts are logged)
+  shift_id              INTEGER,              -- answered_by's shift then (shifts.shift_id), if on one
   updated_seq           INTEGER NOT NULL      -- the event that last changed this row
 );
 CREATE INDEX contact_timings_offered ON contact_timings(offered_us);
 CREATE INDEX contact_timings_answered_by ON contact_timings(answered_by, answered_us);
+CREATE INDEX contact_timings_shift ON contact_timings(shift_id);
+CREATE TABLE shifts (
+  shift_id    INTEGER PRIMARY KEY,  -- seq of the start_shift event
+  nurse       TEXT    NOT NULL,
+  started_us  INTEGER NOT NULL,
+  ended_us    INTEGER,              -- NULL while on shift
+  handover_id INTEGER,              -- handovers.handover_id written at its end; NULL after a sign-off
+  updated_seq INTEGER NOT NULL
+);
+CREATE INDEX shifts_nurse ON shifts(nurse, started_us);
+CREATE TABLE handovers (
+  handover_id        INTEGER PRIMARY KEY,  -- seq of the end_shift event
+  from_nurse         TEXT    NOT NULL,
+  to_nurse           TEXT,                 -- NULL: the open contacts went back to the queue
+  shift_id           INTEGER,              -- the shift that ended
+  created_us         INTEGER NOT NULL,
+  acknowledged_by    TEXT,
+  acknowledged_us    INTEGER,
+  open_conversations INTEGER NOT NULL,
+  pending_callbacks  INTEGER NOT NULL,
+  high_risk          INTEGER NOT NULL,
+  updated_seq        INTEGER NOT NULL
+);
 -- How far the shift log has been projected: equals MAX(events.seq) after
 -- every commit; lower only in a database from before the shift log.
 CREATE TABLE shift_log_progress (

@@ -11,6 +11,7 @@
 #include "core/triage.hpp"
 #include "scripted_log.hpp"
 #include "store/database.hpp"
+#include "temp_dir.hpp"
 
 using crisisline::app::shift_log_projection;
 using crisisline::report_test::scripted_log;
@@ -65,7 +66,8 @@ std::string replayed_dump(const std::filesystem::path& db) {
       << opt_us(t->answered) << "|" << opt_us(t->abandoned) << "|30000000|" << (t->lost ? 1 : 0)
       << "|" << opt_us(t->callback_requested) << "|" << opt_us(t->callback_made) << "|"
       << opt_us(c.closed_time) << "|" << c.outcome_code << "|"
-      << (c.answered_by ? c.answered_by->value() : "NULL") << "|NULL\n";
+      << (c.answered_by ? c.answered_by->value() : "NULL") << "|"
+      << (c.answered_shift ? std::to_string(*c.answered_shift) : "NULL") << "\n";
   }
   return o.str();
 }
@@ -313,4 +315,185 @@ TEST_CASE("a long random log projects, event by event, to what a full replay giv
   const std::string rows = table_dump(db.path());
   CHECK(std::count(rows.begin(), rows.end(), '\n') > 100);
   CHECK(rows == replayed_dump(db.path()));
+}
+
+namespace {
+
+std::string rows(const std::filesystem::path& db, const std::string& sql, int columns) {
+  store::connection c(db, store::connection::mode::read_only);
+  store::statement st(c, sql);
+  std::ostringstream o;
+  while (st.step()) {
+    for (int i = 0; i < columns; ++i) o << field(st, i) << (i + 1 == columns ? "\n" : "|");
+  }
+  return o.str();
+}
+
+// 2024-05-02, default configuration:
+//   1  08:00:00 amy starts a shift (shift 1)
+//   2  08:00:05 a text arrives (contact 2) and is offered to amy
+//   3  08:00:15 amy accepts it: answered on shift 1
+//   4  08:10:00 ben starts a shift (shift 4)
+//   5  08:10:30 ben tries to start another: refused, no new shift
+//   6  09:00:00 amy ends her shift handing over to ben (handover 6): the
+//               conversation, answered on shift 1, carries on in shift 4
+//   7  09:00:30 ben acknowledges handover 6
+//   8  09:05:00 ben closes contact 2
+//   9  09:10:00 a call (contact 9) is offered to ben
+//   10 09:10:20 ben accepts it: answered on shift 4
+//   11 09:12:00 the call ends
+//   12 10:00:00 ben ends his shift with nobody to hand to (handover 12)
+void two_shift_log(scripted_log& log) {
+  log.at("2024-05-02T08:00:00Z");
+  log.console("amy", [](v1::ConsoleCommand& c) { c.mutable_start_shift(); });
+  log.at("2024-05-02T08:00:05Z");
+  log.custom("sms", [](v1::Event& e) {
+    auto* t = e.mutable_text();
+    t->set_message_id("SM1");
+    t->set_from("+447700900010");
+    t->set_to("85258");
+    t->set_body("can we talk");
+    t->set_route(v1::SMS_KEYWORD);
+  });
+  log.at("2024-05-02T08:00:15Z");
+  log.accept("amy", 2);
+  log.at("2024-05-02T08:10:00Z");
+  log.console("ben", [](v1::ConsoleCommand& c) { c.mutable_start_shift(); });
+  log.at("2024-05-02T08:10:30Z");
+  log.console("ben", [](v1::ConsoleCommand& c) { c.mutable_start_shift(); });
+  log.at("2024-05-02T09:00:00Z");
+  log.console("amy", [](v1::ConsoleCommand& c) {
+    c.mutable_end_shift()->set_handover_to("ben");
+    c.mutable_end_shift()->set_note("quiet night");
+  });
+  log.at("2024-05-02T09:00:30Z");
+  log.console("ben",
+              [](v1::ConsoleCommand& c) { c.mutable_acknowledge_handover()->set_handover_id(6); });
+  log.at("2024-05-02T09:05:00Z");
+  log.close("ben", 2, "02");
+  log.at("2024-05-02T09:10:00Z");
+  log.call("CA1", v1::CALL_OFFERED, v1::LOCAL_LINE, "north", "+447700900011");
+  log.at("2024-05-02T09:10:20Z");
+  log.accept("ben", 9);
+  log.at("2024-05-02T09:12:00Z");
+  log.call("CA1", v1::CALL_COMPLETED);
+  log.at("2024-05-02T10:00:00Z");
+  log.console("ben", [](v1::ConsoleCommand& c) { c.mutable_end_shift(); });
+}
+
+}  // namespace
+
+TEST_CASE("shifts, handovers and each contact's answering shift for a log spanning two shifts") {
+  temp_db db;
+  shift_log_projection projection(server_settings());
+  scripted_log log(db.path());
+  two_shift_log(log);
+  log.commit(&projection);
+  const auto t = [](std::string_view iso) { return std::to_string(us(iso)); };
+
+  CHECK(rows(db.path(),
+             "SELECT shift_id, nurse, started_us, ended_us, handover_id FROM shifts "
+             "ORDER BY shift_id",
+             5) == "1|amy|" + t("2024-05-02T08:00:00Z") + "|" + t("2024-05-02T09:00:00Z") +
+                       "|6\n"
+                       "4|ben|" +
+                       t("2024-05-02T08:10:00Z") + "|" + t("2024-05-02T10:00:00Z") + "|12\n");
+  CHECK(rows(db.path(),
+             "SELECT handover_id, from_nurse, to_nurse, shift_id, created_us, acknowledged_by, "
+             "acknowledged_us, open_conversations, pending_callbacks, high_risk FROM handovers "
+             "ORDER BY handover_id",
+             10) == "6|amy|ben|1|" + t("2024-05-02T09:00:00Z") + "|ben|" +
+                        t("2024-05-02T09:00:30Z") +
+                        "|1|0|0\n"
+                        "12|ben|NULL|4|" +
+                        t("2024-05-02T10:00:00Z") + "|NULL|NULL|0|0|0\n");
+  // The text was answered by amy on shift 1 and closed by ben on shift 4: it
+  // belongs to the shift that answered it.
+  CHECK(rows(db.path(),
+             "SELECT contact_id, answered_by, shift_id FROM contact_timings ORDER BY contact_id",
+             3) == "2|amy|1\n9|ben|4\n");
+  CHECK(table_dump(db.path()) == replayed_dump(db.path()));
+
+  SECTION("a catch-up over the same log writes the same rows") {
+    temp_db behind;
+    scripted_log again(behind.path());
+    two_shift_log(again);
+    again.commit();
+    shift_log_projection late(server_settings());
+    again.timer();
+    again.commit(&late);
+    const std::string shifts_sql =
+        "SELECT shift_id, nurse, started_us, ended_us, handover_id FROM shifts ORDER BY shift_id";
+    CHECK(rows(behind.path(), shifts_sql, 5) == rows(db.path(), shifts_sql, 5));
+    const std::string handovers_sql =
+        "SELECT handover_id, acknowledged_by, acknowledged_us, open_conversations FROM handovers "
+        "ORDER BY handover_id";
+    CHECK(rows(behind.path(), handovers_sql, 4) == rows(db.path(), handovers_sql, 4));
+  }
+}
+
+TEST_CASE("a shift's KPIs cover its window and count its own nurse's answers") {
+  core::engine engine(server_settings());
+  temp_db db;
+  scripted_log log(db.path());
+  two_shift_log(log);
+  log.commit();
+  (void)crisisline::app::replay_into(db.path(), engine);
+  const auto late = crisisline::app::parse_utc("2024-05-03T00:00:00Z").value();
+
+  const auto first = core::kpi::shift_figures_of(engine, 1, late);
+  REQUIRE(first);
+  CHECK(first->span ==
+        core::kpi::window{crisisline::app::parse_utc("2024-05-02T08:00:00Z").value(),
+                          crisisline::app::parse_utc("2024-05-02T09:00:00Z").value()});
+  CHECK(first->answered_by_nurse == 1);
+  const auto r1 = core::kpi::compute_report(core::kpi::timings_of(engine), first->span);
+  CHECK(r1.find(core::kpi::dimension::all, "all")->values.offered == 1);
+  CHECK(r1.find(core::kpi::dimension::all, "all")->values.answered == 1);
+
+  // ben held amy's conversation but did not answer it: only the call counts.
+  const auto second = core::kpi::shift_figures_of(engine, 4, late);
+  REQUIRE(second);
+  CHECK(second->answered_by_nurse == 1);
+  const auto r4 = core::kpi::compute_report(core::kpi::timings_of(engine), second->span);
+  CHECK(r4.find(core::kpi::dimension::all, "all")->values.offered == 1);
+  CHECK(r4.find(core::kpi::dimension::all, "all")->values.answered_within_20s == 1);
+
+  CHECK_FALSE(core::kpi::shift_figures_of(engine, 2, late));
+  CHECK_FALSE(core::kpi::shift_figures_of(engine, 5, late));
+}
+
+TEST_CASE("report --shift prints the shift's KPIs and refuses an unknown shift") {
+  temp_db db;
+  scripted_log log(db.path());
+  two_shift_log(log);
+  log.commit();
+  crisisline::test::temp_dir scratch{"crisisline-shift"};
+  const auto text = crisisline::report_test::run_binary(
+      {"report", "--db", db.path().string(), "--shift", "4"}, scratch.path());
+  REQUIRE(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("KPI report, 2024-05-02T08:10:00.000Z to "
+                                       "2024-05-02T10:00:00.000Z"));
+  CHECK_THAT(text.out, Catch::Contains("Shift 4, nurse ben, started 2024-05-02T08:10:00.000Z, "
+                                       "ended 2024-05-02T10:00:00.000Z, handover 12"));
+  CHECK_THAT(text.out, Catch::Contains("Answered by ben on this shift: 1"));
+
+  const auto json = crisisline::report_test::run_binary(
+      {"report", "--db", db.path().string(), "--shift", "1", "--format", "json"}, scratch.path());
+  REQUIRE(json.exit_code == 0);
+  CHECK_THAT(json.out, Catch::Contains("\"answered_by_nurse\":1"));
+  CHECK_THAT(json.out, Catch::Contains("\"handover_id\":6"));
+
+  const auto csv = crisisline::report_test::run_binary(
+      {"report", "--db", db.path().string(), "--shift", "1", "--format", "csv"}, scratch.path());
+  REQUIRE(csv.exit_code == 0);
+  CHECK_THAT(csv.out, Catch::Contains(",shift,amy,answered_by_nurse,1\n"));
+
+  const auto unknown = crisisline::report_test::run_binary(
+      {"report", "--db", db.path().string(), "--shift", "2"}, scratch.path());
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("there is no shift 2"));
+  const auto bad = crisisline::report_test::run_binary(
+      {"report", "--db", db.path().string(), "--shift", "x1"}, scratch.path());
+  CHECK(bad.exit_code == 2);
 }
