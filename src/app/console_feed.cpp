@@ -1,5 +1,7 @@
 #include "app/console_feed.hpp"
 
+#include "app/dispatch_endpoints.hpp"
+
 #include <algorithm>
 #include <type_traits>
 
@@ -151,7 +153,11 @@ json::object console_feed::update(const subscriber& s) const {
   json::array contacts;
   for (const std::uint64_t id : s.due.contacts) {
     if (const core::contact* c = engine_.find_contact(core::contact_id{id})) {
-      contacts.push_back(console_contact_json(*c));
+      auto entry = console_contact_json(*c);
+      // Crew progress (en route, on scene...) reaches the nurse this way.
+      if (auto incidents = contact_dispatch_json(engine_, c->id); !incidents.empty())
+        entry["dispatch"] = std::move(incidents);
+      contacts.push_back(std::move(entry));
     }
   }
   frame["contacts"] = std::move(contacts);

@@ -56,6 +56,22 @@ void log_effects(std::uint64_t seq, const core::effects& effects) {
                                            {"reason", std::string_view(e.reason)}});
           } else if constexpr (std::is_same_v<T, core::send_text>) {
             log::info("text to send", {{"seq", seq}, {"outbound_id", e.outbound_id}});
+          } else if constexpr (std::is_same_v<T, core::dispatch::crew_alert>) {
+            log::info("crew alert", {{"seq", seq},
+                                     {"alert", e.alert_number},
+                                     {"incident_id", e.incident.value()},
+                                     {"unit", std::string_view(e.unit.value())},
+                                     {"repeat", e.repeat}});
+          } else if constexpr (std::is_same_v<T, core::dispatch::crew_stand_down>) {
+            log::info("crew stand-down", {{"seq", seq},
+                                          {"incident_id", e.incident.value()},
+                                          {"unit", std::string_view(e.unit.value())},
+                                          {"reason", core::dispatch::reason_name(e.reason)}});
+          } else if constexpr (std::is_same_v<T, core::dispatch_update>) {
+            log::info("dispatch update", {{"seq", seq},
+                                          {"contact_id", e.contact.value()},
+                                          {"incident_id", e.incident.value()},
+                                          {"unit", std::string_view(e.unit.value())}});
           } else if constexpr (std::is_same_v<T, core::contact_changed> ||
                                std::is_same_v<T, core::nurse_changed> ||
                                std::is_same_v<T, core::queue_changed>) {

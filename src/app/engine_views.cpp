@@ -1,5 +1,6 @@
 #include "app/engine_views.hpp"
 
+#include "app/dispatch_endpoints.hpp"
 #include "app/report_format.hpp"
 #include "app/state_json.hpp"
 #include "app/submit_refused.hpp"
@@ -109,6 +110,7 @@ guarded_handler contact_view(const core::engine& engine, audit_trail& audit,
     }
     // The record as it is now, sent once the read is on the audit trail.
     auto body = contact_detail_json(engine, *c);
+    body["dispatch"] = contact_dispatch_json(engine, c->id);
     audited(audit, retry_after_seconds, read_entry(who, req, *id, "allowed"), json_response(body),
             std::move(respond));
   };

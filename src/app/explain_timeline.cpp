@@ -443,6 +443,13 @@ void timeline_recorder::describe_effects(const core::engine& engine, const core:
             // Shown as the contact's change of state (answered, transferred).
           } else if constexpr (std::is_same_v<T, core::send_text>) {
             // The reply that asked for it already has its own line.
+          } else if constexpr (std::is_same_v<T, core::dispatch_update>) {
+            if (!followed(x.contact.value())) return;
+            add(ev, x.contact.value(), "dispatch",
+                "incident " + std::to_string(x.incident.value()) + ": " + x.text);
+          } else if constexpr (std::is_same_v<T, core::dispatch::crew_alert> ||
+                               std::is_same_v<T, core::dispatch::crew_stand_down>) {
+            // For the crew's device; the nurse's side is the dispatch update.
           } else if constexpr (std::is_same_v<T, core::contact_changed> ||
                                std::is_same_v<T, core::nurse_changed> ||
                                std::is_same_v<T, core::queue_changed>) {

@@ -4,6 +4,7 @@
 
 #include "adapters/phone_number.hpp"
 #include "codec/config_loader.hpp"
+#include "codec/dispatch_codec.hpp"
 #include "codec/event_codec.hpp"
 
 namespace crisisline::app {
@@ -102,6 +103,9 @@ bool redact_event(v1::Event& e, const std::map<std::string, std::string>& number
       cmd->mutable_reply()->set_body(std::string{core::purged_body});
       return true;
     }
+    // Dispatch commands name places and units, not the caller's number or
+    // words (README "Retention": not purged yet).
+    case v1::Event::kDispatch:
     case v1::Event::kTextStatus:
     case v1::Event::kCrewStatus:
     case v1::Event::kTimer:

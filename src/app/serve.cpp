@@ -10,6 +10,8 @@
 #include "app/commands.hpp"
 #include "app/console_endpoints.hpp"
 #include "app/console_feed.hpp"
+#include "app/crew_feed.hpp"
+#include "app/dispatch_endpoints.hpp"
 #include "app/effect_log.hpp"
 #include "app/engine_views.hpp"
 #include "app/event_pipeline.hpp"
@@ -22,6 +24,7 @@
 #include "app/shift_log_projection.hpp"
 #include "app/sms_webhook.hpp"
 #include "app/state_json.hpp"
+#include "app/static_files.hpp"
 #include "app/voice_webhook.hpp"
 #include "codec/clinical_settings.hpp"
 #include "codec/config_loader.hpp"
@@ -174,13 +177,17 @@ int serve(const serve_options& opts) {
     connect.nurse_endpoints[n.nurse_id()] = adapters::twiml::dial_endpoint{kind, n.address()};
   }
   call_connector connector(loop, http, pipeline, engine, std::move(connect));
+  crew_feed crews(engine, [&pipeline](std::vector<v1::Event> events, event_pipeline::done_fn done) {
+    return pipeline.submit(std::move(events), std::move(done));
+  });
   const auto& cc = config.console();
   net::timer feed_timer(loop);
   std::unique_ptr<console_feed> feed;
   pipeline.on_effects(
-      [&sender, &connector, &feed](std::uint64_t seq, const core::effects& effects) {
+      [&sender, &connector, &feed, &crews](std::uint64_t seq, const core::effects& effects) {
         log_effects(seq, effects);
         if (feed) feed->on_commit(seq, effects);
+        crews.on_effects(effects);
         for (const auto& fx : effects) {
           if (const auto* s = std::get_if<core::send_text>(&fx)) sender.send(s->outbound_id);
           if (const auto* a = std::get_if<core::contact_assigned>(&fx)) {
@@ -309,6 +316,12 @@ int serve(const serve_options& opts) {
                          return feed->subscribe(std::move(conn), who, since);
                        }};
                  }));
+  add_dispatch_routes(routes, *access, pipeline, engine, wall_clock);
+  routes.add_websocket(
+      "/v1/crew/feed",
+      guarded_ws(*access, {crew}, [&crews](const principal& who, const net::http_request& req) {
+        return crews.accept(who, req);
+      }));
   routes.add("GET", "/v1/reports/kpi",
              guarded(*access, {supervisor, admin}, kpi_report(engine, wall_clock)));
   add_voice_routes(routes, pipeline, engine, *routing, twilio,
@@ -320,6 +333,8 @@ int serve(const serve_options& opts) {
                    wall_clock);
   add_sms_routes(routes, pipeline, engine, *routing, twilio,
                  sms_limits{.max_body_bytes = config.sms().max_body_bytes()}, wall_clock);
+  const static_files web_console(web_console_files());
+  add_web_console_routes(routes, web_console);
   add_ops_routes(routes, ops_sources{.writer = *writer,
                                      .pipeline = pipeline,
                                      .server = [&server] { return server.get(); },

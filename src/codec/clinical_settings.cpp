@@ -1,5 +1,7 @@
 #include "codec/clinical_settings.hpp"
 
+#include "codec/dispatch_config.hpp"
+
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
@@ -148,6 +150,9 @@ std::variant<core::settings, config_error> clinical_settings(const v1::Config& c
   }
   if (auto* e = std::get_if<config_error>(&lexicon)) return *e;
   s.lexicon = std::get<core::risk_lexicon>(std::move(lexicon));
+
+  if (auto e = check_dispatch(c, nullptr, "config")) return *e;
+  s.dispatch = dispatch_settings(c.dispatch(), s.triage);
 
   for (const auto& p : core::validate(s)) return problem("config", p);
   return s;

@@ -1,5 +1,7 @@
 #include "codec/config_loader.hpp"
 
+#include "codec/dispatch_config.hpp"
+
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
@@ -127,6 +129,8 @@ config_result parse_config(std::string_view text, std::string_view source_name) 
   google::protobuf::TextFormat::Parser parser;
   collector errors;
   parser.RecordErrorsTo(&errors);
+  google::protobuf::TextFormat::ParseInfoTree where;
+  parser.WriteLocationsTo(&where);
   if (!parser.ParseFromString(std::string(text), &config)) {
     auto e = errors.first_.value_or(config_error{{}, 0, 0, "cannot parse"});
     e.source = source_name;
@@ -134,6 +138,7 @@ config_result parse_config(std::string_view text, std::string_view source_name) 
   }
   fill_defaults(config);
   if (auto problem = check(config)) return config_error{std::string(source_name), 0, 0, *problem};
+  if (auto problem = check_dispatch(config, &where, source_name)) return *problem;
   return config;
 }
 

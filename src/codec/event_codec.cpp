@@ -1,7 +1,12 @@
 #include "codec/event_codec.hpp"
 
+#include "codec/dispatch_codec.hpp"
+
 namespace crisisline::codec {
 namespace {
+
+// The public overloads (event_codec.hpp, dispatch_codec.hpp) next to these.
+using codec::to_core;
 
 constexpr std::size_t max_id_bytes = 256;
 
@@ -69,30 +74,6 @@ core::call_status to_core(v1::CallStatus s) {
   return core::call_status::unspecified;
 }
 
-core::triage_category to_core(v1::TriageCategory c) {
-  switch (c) {
-    case v1::TRIAGE_A:
-      return core::triage_category::a;
-    case v1::TRIAGE_B:
-      return core::triage_category::b;
-    case v1::TRIAGE_C:
-      return core::triage_category::c;
-    case v1::TRIAGE_D:
-      return core::triage_category::d;
-    case v1::TRIAGE_E:
-      return core::triage_category::e;
-    case v1::TRIAGE_F:
-      return core::triage_category::f;
-    case v1::TRIAGE_G:
-      return core::triage_category::g;
-    case v1::TRIAGE_UNSPECIFIED:
-    case v1::TriageCategory_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::TriageCategory_INT_MAX_SENTINEL_DO_NOT_USE_:
-      return core::triage_category::unspecified;
-  }
-  return core::triage_category::unspecified;
-}
-
 core::nurse_status to_core(v1::NurseStatus s) {
   switch (s) {
     case v1::NURSE_AVAILABLE:
@@ -107,36 +88,6 @@ core::nurse_status to_core(v1::NurseStatus s) {
       return core::nurse_status::unspecified;
   }
   return core::nurse_status::unspecified;
-}
-
-core::unit_state to_core(v1::UnitState s) {
-  switch (s) {
-    case v1::UNIT_UNAVAILABLE:
-      return core::unit_state::unavailable;
-    case v1::UNIT_AVAILABLE:
-      return core::unit_state::available;
-    case v1::UNIT_ASSIGNED:
-      return core::unit_state::assigned;
-    case v1::UNIT_ALERTED:
-      return core::unit_state::alerted;
-    case v1::UNIT_ACKNOWLEDGED:
-      return core::unit_state::acknowledged;
-    case v1::UNIT_EN_ROUTE:
-      return core::unit_state::en_route;
-    case v1::UNIT_ON_SCENE:
-      return core::unit_state::on_scene;
-    case v1::UNIT_TRANSPORTING:
-      return core::unit_state::transporting;
-    case v1::UNIT_AT_DESTINATION:
-      return core::unit_state::at_destination;
-    case v1::UNIT_CLEAR:
-      return core::unit_state::clear;
-    case v1::UNIT_STATE_UNSPECIFIED:
-    case v1::UnitState_INT_MIN_SENTINEL_DO_NOT_USE_:
-    case v1::UnitState_INT_MAX_SENTINEL_DO_NOT_USE_:
-      return core::unit_state::unspecified;
-  }
-  return core::unit_state::unspecified;
 }
 
 core::opt_keyword to_core(v1::OptKeyword k) {
@@ -317,6 +268,11 @@ core::event_payload payload_to_core(const v1::Event& e) {
                                    .attempt = r.attempt(),
                                    .error = r.error()};
     }
+    case v1::Event::kDispatch: {
+      auto command = to_core(e.dispatch());
+      if (!command) return std::monostate{};
+      return core::dispatch_command{.command = std::move(*command)};
+    }
     case v1::Event::kRetentionPurge: {
       const auto& r = e.retention_purge();
       core::retention_purge out{
@@ -335,6 +291,60 @@ core::event_payload payload_to_core(const v1::Event& e) {
 
 }  // namespace
 
+core::triage_category to_core(v1::TriageCategory c) {
+  switch (c) {
+    case v1::TRIAGE_A:
+      return core::triage_category::a;
+    case v1::TRIAGE_B:
+      return core::triage_category::b;
+    case v1::TRIAGE_C:
+      return core::triage_category::c;
+    case v1::TRIAGE_D:
+      return core::triage_category::d;
+    case v1::TRIAGE_E:
+      return core::triage_category::e;
+    case v1::TRIAGE_F:
+      return core::triage_category::f;
+    case v1::TRIAGE_G:
+      return core::triage_category::g;
+    case v1::TRIAGE_UNSPECIFIED:
+    case v1::TriageCategory_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::TriageCategory_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::triage_category::unspecified;
+  }
+  return core::triage_category::unspecified;
+}
+
+core::unit_state to_core(v1::UnitState s) {
+  switch (s) {
+    case v1::UNIT_UNAVAILABLE:
+      return core::unit_state::unavailable;
+    case v1::UNIT_AVAILABLE:
+      return core::unit_state::available;
+    case v1::UNIT_ASSIGNED:
+      return core::unit_state::assigned;
+    case v1::UNIT_ALERTED:
+      return core::unit_state::alerted;
+    case v1::UNIT_ACKNOWLEDGED:
+      return core::unit_state::acknowledged;
+    case v1::UNIT_EN_ROUTE:
+      return core::unit_state::en_route;
+    case v1::UNIT_ON_SCENE:
+      return core::unit_state::on_scene;
+    case v1::UNIT_TRANSPORTING:
+      return core::unit_state::transporting;
+    case v1::UNIT_AT_DESTINATION:
+      return core::unit_state::at_destination;
+    case v1::UNIT_CLEAR:
+      return core::unit_state::clear;
+    case v1::UNIT_STATE_UNSPECIFIED:
+    case v1::UnitState_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case v1::UnitState_INT_MAX_SENTINEL_DO_NOT_USE_:
+      return core::unit_state::unspecified;
+  }
+  return core::unit_state::unspecified;
+}
+
 v1::RouteOfAccess to_proto(core::route_of_access r) {
   switch (r) {
     case core::route_of_access::nhs111_option2:
@@ -349,28 +359,6 @@ v1::RouteOfAccess to_proto(core::route_of_access r) {
       return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
   }
   return v1::ROUTE_OF_ACCESS_UNSPECIFIED;
-}
-
-v1::TriageCategory to_proto(core::triage_category c) {
-  switch (c) {
-    case core::triage_category::a:
-      return v1::TRIAGE_A;
-    case core::triage_category::b:
-      return v1::TRIAGE_B;
-    case core::triage_category::c:
-      return v1::TRIAGE_C;
-    case core::triage_category::d:
-      return v1::TRIAGE_D;
-    case core::triage_category::e:
-      return v1::TRIAGE_E;
-    case core::triage_category::f:
-      return v1::TRIAGE_F;
-    case core::triage_category::g:
-      return v1::TRIAGE_G;
-    case core::triage_category::unspecified:
-      return v1::TRIAGE_UNSPECIFIED;
-  }
-  return v1::TRIAGE_UNSPECIFIED;
 }
 
 google::protobuf::Timestamp to_proto_time(core::timestamp t) {
@@ -424,6 +412,8 @@ std::string_view payload_kind(const v1::Event& e) {
       return "timer";
     case v1::Event::kOutboundResult:
       return "outbound_result";
+    case v1::Event::kDispatch:
+      return "dispatch";
     case v1::Event::kRetentionPurge:
       return "retention_purge";
     case v1::Event::PAYLOAD_NOT_SET:
@@ -489,6 +479,9 @@ std::optional<std::string> ingest_problem(const v1::Event& e) {
   if (e.has_console() && e.console().nurse_id().empty()) return "console.nurse_id is required";
   if (e.has_crew_status() && e.crew_status().unit_id().empty())
     return "crew_status.unit_id is required";
+  if (e.has_dispatch()) {
+    if (auto problem = dispatch_problem(e.dispatch())) return "dispatch: " + *problem;
+  }
   return std::nullopt;
 }
 

@@ -26,7 +26,8 @@ namespace crisisline::codec {
 [[nodiscard]] std::optional<std::string> ingest_problem(const v1::Event& e);
 
 [[nodiscard]] v1::RouteOfAccess to_proto(core::route_of_access r);
-[[nodiscard]] v1::TriageCategory to_proto(core::triage_category c);
+[[nodiscard]] core::triage_category to_core(v1::TriageCategory c);
+[[nodiscard]] core::unit_state to_core(v1::UnitState s);
 
 [[nodiscard]] google::protobuf::Timestamp to_proto_time(core::timestamp t);
 [[nodiscard]] core::timestamp from_proto_time(const google::protobuf::Timestamp& t);

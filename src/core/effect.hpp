@@ -5,6 +5,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/dispatch/effects.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
 
@@ -25,6 +26,9 @@ struct notice {
   std::uint64_t contact_id = 0;
   // Plain-language text for the console.
   std::string text;
+  // Set for dispatch notices: the incident and unit concerned (0 / empty otherwise).
+  std::uint64_t incident_id = 0;
+  std::string unit_id;
 
   friend bool operator==(const notice&, const notice&) = default;
 };
@@ -122,6 +126,35 @@ struct send_text {
   friend bool operator==(const send_text&, const send_text&) = default;
 };
 
+// One unit on an incident, as a nurse sees it.
+struct dispatch_unit_view {
+  unit_id unit;
+  std::string call_sign;
+  // Stage of the unit's assignment (assigned ... at_destination, clear).
+  unit_state state = unit_state::unspecified;
+  // Quoted when the unit was assigned; nullopt without coordinates.
+  std::optional<duration> eta;
+
+  friend bool operator==(const dispatch_unit_view&, const dispatch_unit_view&) = default;
+};
+
+// Something changed in the dispatch of an incident linked to `contact` (one
+// per linked contact): for the nurse's view of the contact and the console feed.
+struct dispatch_update {
+  contact_id contact;
+  incident_id incident;
+  dispatch::incident_state state = dispatch::incident_state::raised;
+  // Units with a live assignment, in assignment order.
+  std::vector<dispatch_unit_view> units;
+  // What happened, in plain words ("MHRC1 is en route, ETA 12 min").
+  std::string text;
+  // The unit the change is about (empty for incident-only changes).
+  unit_id unit;
+  std::optional<duration> eta;
+
+  friend bool operator==(const dispatch_update&, const dispatch_update&) = default;
+};
+
 // What an event changed, for live consoles: one of each per apply(), in id
 // order, after every other effect. Nothing to carry out; a console showing
 // the contact, the nurse or the queue re-reads it.
@@ -140,8 +173,10 @@ struct queue_changed {
   friend bool operator==(const queue_changed&, const queue_changed&) = default;
 };
 
-using effect = std::variant<notice, offer_made, offer_withdrawn, contact_assigned, command_rejected,
-                            send_text, contact_changed, nurse_changed, queue_changed>;
+using effect =
+    std::variant<notice, offer_made, offer_withdrawn, contact_assigned, command_rejected, send_text,
+                 dispatch::crew_alert, dispatch::crew_stand_down, dispatch_update, contact_changed,
+                 nurse_changed, queue_changed>;
 using effects = std::vector<effect>;
 
 }  // namespace crisisline::core

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <set>
 #include <sstream>
 #include <tuple>
 #include <type_traits>
@@ -84,7 +85,10 @@ constexpr std::uint32_t max_wait_level = 4;
 engine::engine() : engine(settings{}) {}
 
 engine::engine(settings s)
-    : settings_(std::move(s)), risk_(settings_.lexicon), queue_(settings_.triage) {}
+    : settings_(std::move(s)),
+      risk_(settings_.lexicon),
+      queue_(settings_.triage),
+      board_(settings_.dispatch) {}
 
 effects engine::apply(const event& e) {
   assert(e.seq > stats_.last_seq && "events must be applied in log order");
@@ -121,11 +125,14 @@ effects engine::apply(const event& e) {
           if (const auto* t = outbox_.find(p.outbound_id)) {
             if (contact* c = find(t->contact.value())) touch(*c);
           }
+        } else if constexpr (std::is_same_v<T, dispatch_command>) {
+          handle(p, e.by, e.seq, out);
+        } else if constexpr (std::is_same_v<T, crew_status>) {
+          handle(p, e, e.seq, out);
         } else if constexpr (std::is_same_v<T, retention_purge>) {
           on_retention_purge(p);
         }
-        // Crew statuses and timers change nothing here; timers only make
-        // run_due() happen.
+        // Timers change nothing here; they only make run_due() happen.
       },
       e.payload);
   run_due(out);
@@ -169,6 +176,7 @@ std::optional<timestamp> engine::next_deadline() const {
     });
     if (someone_free) consider(widening_timers_.begin()->first);
   }
+  consider(board_.next_deadline());
   return next;
 }
 
@@ -860,10 +868,25 @@ handover_contact engine::handover_entry(const contact& c) const {
 }
 
 void engine::fill_dispatch_lists(const std::vector<contact_id>& contacts, handover& h) const {
-  // The dispatch board is not part of this engine yet: its integration adds
-  // the cars on scene and open incidents of `contacts` here.
-  (void)contacts;
-  (void)h;
+  std::set<std::uint64_t> seen;
+  for (const contact_id c : contacts) {
+    for (const auto* inc : incidents_of(c)) {
+      // An incident linked to two of the nurse's contacts is listed once.
+      if (inc->state == dispatch::incident_state::ended || !seen.insert(inc->id.value()).second)
+        continue;
+      h.unresolved_dispatches.push_back({.incident_id = inc->id.value(),
+                                         .unit = {},
+                                         .state = std::string(dispatch::state_name(inc->state)),
+                                         .contact = c});
+      for (const auto& a : inc->assignments) {
+        if (!a.live() || !a.at_or_past_scene()) continue;
+        h.cars_on_scene.push_back({.incident_id = inc->id.value(),
+                                   .unit = a.unit.value(),
+                                   .state = std::string(dispatch::state_name(a.stage)),
+                                   .contact = c});
+      }
+    }
+  }
 }
 
 void engine::on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64_t seq,
@@ -1402,6 +1425,9 @@ void engine::escalate(contact& c, effects& out) {
 }
 
 void engine::run_due(effects& out) {
+  // The board's timers (ack timeouts, escalations of waiting incidents) touch
+  // no contact state, so they run first, as one step.
+  if (const auto t = board_.next_deadline(); t && *t <= now_) carry_out(board_.tick(now_), 0, out);
   enum class due { offer, wrap_up, callback, escalation, widening };
   for (;;) {
     std::optional<timestamp> when;
@@ -1818,6 +1844,9 @@ std::string engine::dump() const {
   o << "wrap_up_timers";
   for (const auto& [at, id] : wrap_up_timers_) o << " " << to_micros(at) << ":" << id.value();
   o << "\n";
+  for (const auto& [crew, unit] : crew_units_)
+    o << "crew '" << crew << "' " << unit.value() << "\n";
+  o << board_.dump();
   return o.str();
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/contact.hpp"
+#include "core/dispatch/board.hpp"
 #include "core/effect.hpp"
 #include "core/event.hpp"
 #include "core/handover.hpp"
@@ -114,6 +115,16 @@ class engine {
   // Every shift started, by id (the start_shift seq), and one by id.
   [[nodiscard]] const std::map<std::uint64_t, shift_record>& shifts() const { return shifts_; }
   [[nodiscard]] const shift_record* find_shift(std::uint64_t id) const;
+  // Response cars and incidents (DispatchCommand and CrewStatus events).
+  [[nodiscard]] const dispatch::dispatch_board& board() const { return board_; }
+  // Incidents `c` is linked to, in id order.
+  [[nodiscard]] std::vector<const dispatch::incident*> incidents_of(contact_id c) const;
+  // How the board sees the author of an event: staff role nurse -> nurse;
+  // supervisor, admin and integration (and integration tokens) -> dispatcher;
+  // crew -> crew of the unit they signed on to (the unit being signed on to,
+  // for crew_sign_on); system -> system. nullopt for anyone else.
+  [[nodiscard]] std::optional<dispatch::actor_info> dispatch_actor(
+      const actor& by, const dispatch::command* c) const;
 
   // The whole state as canonical text (every contact, nurse, queue lane and
   // timer), for the replay-equivalence check and for debugging. Equal states
@@ -129,6 +140,17 @@ class engine {
   void handle(const text_event& t, const std::string& area, route_of_access route,
               std::uint64_t seq, effects& out);
   void handle(const console_command& c, std::uint64_t seq, effects& out);
+  void handle(const dispatch_command& c, const actor& by, std::uint64_t seq, effects& out);
+  void handle(const crew_status& s, const event& e, std::uint64_t seq, effects& out);
+  void apply_dispatch(const dispatch::command& c, const actor& by, std::uint64_t seq, effects& out);
+  // Board effects as engine effects: crew alerts and stand-downs as they are,
+  // dispatcher notices to supervisors, nurse updates as dispatch_update, and
+  // the optional text to the person.
+  void carry_out(const dispatch::effect_list& fx, std::uint64_t seq, effects& out);
+  [[nodiscard]] dispatch_update update_for(const dispatch::incident& inc, contact_id contact,
+                                           std::string text, unit_id unit,
+                                           std::optional<duration> eta) const;
+  void text_person_en_route(const dispatch::incident& inc, std::uint64_t seq, effects& out);
 
   void on_sign_on(const nurse_id& who, const nurse_sign_on& cmd, effects& out);
   void on_sign_off(const nurse_id& who, effects& out);
@@ -238,6 +260,10 @@ class engine {
   contact_timers callback_timers_;
   contact_timers escalation_timers_;
   contact_timers widening_timers_;
+
+  dispatch::dispatch_board board_;
+  // Crew member id -> the unit they signed on to (crew_sign_on by a crew).
+  std::map<std::string, unit_id> crew_units_;
 };
 
 }  // namespace crisisline::core

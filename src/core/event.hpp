@@ -7,6 +7,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/dispatch/commands.hpp"
+#include "core/shared_types.hpp"
 #include "core/time.hpp"
 
 // Domain events: the core's view of what codec/ decodes from
@@ -60,7 +62,6 @@ struct call_event {
 
 enum class opt_keyword { none, opt_out, opt_in, help };
 
-enum class triage_category { unspecified, a, b, c, d, e, f, g };
 
 // What the risk scan found in a text when retention purged its body: replay
 // uses it instead of scanning words that are no longer there.
@@ -177,25 +178,6 @@ struct console_command {
   console_action action;
 };
 
-enum class unit_state {
-  unspecified,
-  unavailable,
-  available,
-  assigned,
-  alerted,
-  acknowledged,
-  en_route,
-  on_scene,
-  transporting,
-  at_destination,
-  clear
-};
-
-struct geo_point {
-  double latitude = 0;
-  double longitude = 0;
-};
-
 struct crew_status {
   std::string unit_id;
   unit_state state = unit_state::unspecified;
@@ -203,6 +185,12 @@ struct crew_status {
   std::optional<geo_point> location;
   std::string reason;
   std::string destination;
+};
+
+// A command to the dispatch board (recommend, a query, never appears here).
+// Who gave it is the event's actor.
+struct dispatch_command {
+  dispatch::command command;
 };
 
 struct timer_fired {
@@ -243,7 +231,7 @@ inline constexpr std::string_view purged_body = "[purged]";
 
 using event_payload =
     std::variant<std::monostate, call_event, text_event, keyword_text, text_status, console_command,
-                 crew_status, timer_fired, outbound_result, retention_purge>;
+                 crew_status, timer_fired, outbound_result, dispatch_command, retention_purge>;
 
 // One committed entry of the log.
 struct event {

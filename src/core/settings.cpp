@@ -26,6 +26,7 @@ std::vector<std::string> validate(const settings& s) {
     problems.push_back("queue: negative widening wait");
   }
   for (std::string& p : validate(s.lexicon)) problems.push_back("risk lexicon: " + p);
+  for (std::string& p : dispatch::validate(s.dispatch)) problems.push_back("dispatch: " + p);
   return problems;
 }
 

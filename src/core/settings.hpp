@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dispatch/settings.hpp"
 #include "core/event.hpp"
 #include "core/risk.hpp"
 #include "core/time.hpp"
@@ -39,6 +40,8 @@ struct settings {
   triage_scale triage = default_triage_scale();
   queue_settings queue;
   risk_lexicon lexicon = default_risk_lexicon();
+  // Response cars; the default has no units.
+  dispatch::dispatch_settings dispatch;
 
   friend bool operator==(const settings&, const settings&) = default;
 };

@@ -18,7 +18,22 @@ void router::add_prefix(std::string method, std::string prefix, handler h) {
   prefixes_.emplace_back(std::move(prefix), std::move(set));
 }
 
+void router::add_prefix_suffix(std::string method, std::string prefix, std::string suffix,
+                               handler h) {
+  affixes_.push_back({std::move(method), std::move(prefix), std::move(suffix), std::move(h)});
+}
+
 void router::dispatch(http_request&& req, responder respond) const {
+  for (const auto& a : affixes_) {
+    const std::string_view path = req.path;
+    if (req.method != a.method || !path.starts_with(a.prefix) || !path.ends_with(a.suffix) ||
+        path.size() <= a.prefix.size() + a.suffix.size()) {
+      continue;
+    }
+    const auto middle =
+        path.substr(a.prefix.size(), path.size() - a.prefix.size() - a.suffix.size());
+    if (middle.find('/') == std::string_view::npos) return a.h(std::move(req), std::move(respond));
+  }
   const route_set* set = nullptr;
   if (auto it = exact_.find(req.path); it != exact_.end()) {
     set = &it->second;

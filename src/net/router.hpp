@@ -18,6 +18,10 @@ class router {
  public:
   void add(std::string method, std::string path, handler h);
   void add_prefix(std::string method, std::string prefix, handler h);
+  // Paths "<prefix><anything without '/'><suffix>", e.g. "/v1/contacts/" +
+  // "/incident". Tried before plain prefixes, so a module can own one action
+  // under a prefix another module serves.
+  void add_prefix_suffix(std::string method, std::string prefix, std::string suffix, handler h);
   void dispatch(http_request&& req, responder respond) const;
 
   // A WebSocket endpoint at exactly `path` (a GET with Upgrade: websocket).
@@ -31,6 +35,13 @@ class router {
   };
   std::unordered_map<std::string, route_set> exact_;
   std::vector<std::pair<std::string, route_set>> prefixes_;
+  struct affix_route {
+    std::string method;
+    std::string prefix;
+    std::string suffix;
+    handler h;
+  };
+  std::vector<affix_route> affixes_;
   std::unordered_map<std::string, ws_upgrade_handler> websockets_;
 };
 

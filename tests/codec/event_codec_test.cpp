@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "codec/dispatch_codec.hpp"
 #include "codec/event_codec.hpp"
 
 using namespace crisisline;

@@ -25,14 +25,19 @@ class harness {
   std::uint64_t seq = 0;
   effects last;
   std::vector<event> log;
+  // The effects of each event in `log`, in order.
+  std::vector<effects> applied;
 
-  const effects& push(event_payload p) {
+  const effects& push(event_payload p) { return push_as(actor{}, std::move(p)); }
+  const effects& push_as(actor by, event_payload p) {
     event e;
     e.seq = ++seq;
     e.recorded_time = now;
+    e.by = std::move(by);
     e.payload = std::move(p);
     log.push_back(e);
     last = eng.apply(e);
+    applied.push_back(last);
     return last;
   }
 

@@ -314,6 +314,46 @@ TEST_CASE("unit state machine: every state x every input x every actor") {
   CHECK(accepted + rejected == all_states.size() * all_inputs.size() * all_actors.size());
 }
 
+TEST_CASE("a location report: every state x every actor, the state never changes") {
+  const geo_point here{50.95, -1.35};
+  for (const auto state : all_states) {
+    for (const auto actor : all_actors) {
+      setup t;
+      drive_to(t, state);
+      const auto before = t.h.board.digest();
+      const auto r =
+          t.h.run(crew_location{.unit = unit_id{"mhrc1"}, .location = here, .occurred_at = {}},
+                  actor_for(actor));
+      INFO("state " << state_name(state) << ", by " << actor_name(actor) << ": " << r.reason);
+      const bool may = actor == actor_role::crew || actor == actor_role::dispatcher;
+      CHECK(r.accepted == may);
+      CHECK(r.effects.empty());
+      CHECK(t.h.get_unit("mhrc1").state == state);
+      if (may) {
+        CHECK(t.h.get_unit("mhrc1").last_location == here);
+      } else {
+        CHECK(r.kind == rejection::forbidden);
+        CHECK(t.h.board.digest() == before);
+      }
+    }
+  }
+  // Another crew's unit, an unknown unit, a unit not signed on, a bad point.
+  setup t;
+  drive_to(t, unit_state::available);
+  const auto report = [](const char* unit, geo_point p) {
+    return crew_location{.unit = unit_id{unit}, .location = p, .occurred_at = {}};
+  };
+  CHECK(t.h.run(report("mhrc2", here), crew_of("mhrc1")).kind == rejection::forbidden);
+  CHECK(t.h.run(report("nope", here), dispatcher()).kind == rejection::not_found);
+  CHECK(t.h.run(report("mhrc1", geo_point{91, 0}), dispatcher()).kind == rejection::invalid);
+  // A delayed fix older than the one held is ignored, not refused.
+  REQUIRE(t.h.run(report("mhrc1", here), crew_of("mhrc1")).accepted);
+  auto late = report("mhrc1", geo_point{1, 1});
+  late.occurred_at = t.h.now - seconds(30);
+  CHECK(t.h.run(late, crew_of("mhrc1")).accepted);
+  CHECK(t.h.get_unit("mhrc1").last_location == here);
+}
+
 TEST_CASE("refusals are classified so the HTTP layer can answer 403, 404, 409 or 400") {
   setup t;
   drive_to(t, unit_state::en_route);

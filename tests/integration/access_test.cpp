@@ -54,6 +54,8 @@ std::vector<route> matrix() {
       {"GET", "/v1/queue", live_state, ""},
       {"GET", "/v1/nurses", live_state, ""},
       {"GET", "/v1/contacts/1", live_state, ""},
+      {"GET", "/v1/incidents", live_state, ""},
+      {"GET", "/v1/units", live_state, ""},
       {"GET", "/v1/reports/kpi?month=2024-05", {"supervisor", "admin"}, ""},
       {"GET", "/v1/me", everyone, ""},
       {"GET", "/v1/console/offers", {"nurse", "supervisor", "admin"}, ""},

@@ -38,37 +38,7 @@ struct console_rig {
     REQUIRE(r.status == 200);
     return json_of(r);
   }
-  // An inbound text, as an integration delivers it.
-  void text(const std::string& id, const std::string& from, const std::string& body) {
-    const json::object batch{
-        {"events", json::array{json::object{{"source", "itest"},
-                                            {"sourceEventId", id},
-                                            {"text", json::object{{"messageId", id},
-                                                                  {"from", from},
-                                                                  {"to", "+447700900000"},
-                                                                  {"body", body}}}}}}};
-    REQUIRE(s.post_json("/v1/events", json::serialize(batch)).status == 200);
-  }
 };
-
-// `crisisline export audit`: one object per row, the chain verified (exit 0).
-std::vector<json::object> audit_rows(server_fixture& s) {
-  const std::string cmd =
-      std::string(CRISISLINE_BINARY) + " export audit --db " + s.db().string() + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string text;
-  char buf[65536];
-  while (auto n = std::fread(buf, 1, sizeof buf, p)) text.append(buf, n);
-  REQUIRE(pclose(p) == 0);
-  std::vector<json::object> rows;
-  for (std::size_t start = 0; start < text.size();) {
-    const auto nl = text.find('\n', start);
-    rows.push_back(json::parse(text.substr(start, nl - start)).as_object());
-    start = nl + 1;
-  }
-  return rows;
-}
 
 std::uint64_t seq_of(const http_response& r) {
   INFO(r.body);
@@ -92,7 +62,7 @@ TEST_CASE("a nurse's first shift over the console API, from sign-on to handover"
   CHECK(me.at("nurse").at("status") == "available");
   CHECK(r.get("/v1/me", r.sup).at("nurse").is_null());
 
-  r.text("SM1", "+447700900123", "I can't cope tonight");
+  r.s.post_text("SM1", "+447700900123", "I can't cope tonight");
   const auto offers = r.get("/v1/console/offers", r.nurse).at("offers").as_array();
   REQUIRE(offers.size() == 1);
   const auto id = offers[0].at("contact_id").to_number<std::uint64_t>();
@@ -131,7 +101,7 @@ TEST_CASE("a nurse's first shift over the console API, from sign-on to handover"
   seq_of(r.post("/v1/console/wrap-up-done", r.nurse, {}));
 
   // The same person texts again: their history and crisis plan come with it.
-  r.text("SM2", "+44 7700 900123", "it's me again");
+  r.s.post_text("SM2", "+44 7700 900123", "it's me again");
   const auto again = r.get("/v1/console/offers", r.nurse).at("offers").as_array();
   REQUIRE(again.size() == 1);
   const auto id2 = again[0].at("contact_id").to_number<std::uint64_t>();
@@ -168,7 +138,7 @@ TEST_CASE("a nurse's first shift over the console API, from sign-on to handover"
   // Every read of a record and every command on one is on the audit trail.
   std::size_t reads = 0;
   std::size_t notes = 0;
-  for (const auto& row : audit_rows(r.s)) {
+  for (const auto& row : r.s.export_audit()) {
     if (row.at("user") != "nina") continue;
     if (row.at("action") == "read") ++reads;
     if (row.at("action") == "command:add_note") ++notes;
@@ -193,7 +163,7 @@ TEST_CASE("a nurse's first shift over the console API, from sign-on to handover"
 TEST_CASE("the console API refuses bad requests clearly and logs refused commands") {
   console_rig r;
   seq_of(r.post("/v1/console/shift/start", r.nurse, {}));
-  r.text("SM1", "+447700900123", "hello");
+  r.s.post_text("SM1", "+447700900123", "hello");
 
   // Someone else's offer: refused by the engine, 409 with its reason and seq.
   const auto offers = r.get("/v1/console/offers", r.nurse).at("offers").as_array();
@@ -229,7 +199,7 @@ TEST_CASE("the console API refuses bad requests clearly and logs refused command
   // The refused command is on the audit trail twice: submitted with its
   // event, then rejected with the engine's reason.
   std::vector<std::string> omar;
-  for (const auto& row : audit_rows(r.s)) {
+  for (const auto& row : r.s.export_audit()) {
     if (row.at("user") == "omar" && row.at("action") == "command:accept") {
       omar.emplace_back(row.at("outcome").as_string());
       if (row.at("outcome") == "rejected") {
@@ -246,8 +216,8 @@ TEST_CASE("the console API refuses bad requests clearly and logs refused command
 
 TEST_CASE("the supervisor view shows the queue by band, longest wait, breaches and nurses") {
   console_rig r;
-  r.text("SM1", "+447700900001", "hello");
-  r.text("SM2", "+447700900002", "I have taken 40 paracetamol");
+  r.s.post_text("SM1", "+447700900001", "hello");
+  r.s.post_text("SM2", "+447700900002", "I have taken 40 paracetamol");
   seq_of(r.post("/v1/console/shift/start", r.nurse, {{"text_capacity", 2}}));
   const auto v = r.get("/v1/supervisor", r.sup);
   const auto& q = v.at("queue").as_object();

@@ -11,18 +11,6 @@ namespace json = boost::json;
 
 namespace {
 
-void text(server_fixture& s, const std::string& id, const std::string& from,
-          const std::string& body) {
-  const json::object batch{
-      {"events", json::array{json::object{{"source", "itest"},
-                                          {"sourceEventId", id},
-                                          {"text", json::object{{"messageId", id},
-                                                                {"from", from},
-                                                                {"to", "+447700900000"},
-                                                                {"body", body}}}}}}};
-  REQUIRE(s.post_json("/v1/events", json::serialize(batch)).status == 200);
-}
-
 json::object next_frame(ws_client& ws) {
   return json::parse(ws.read_text(std::chrono::seconds(5))).as_object();
 }
@@ -57,7 +45,7 @@ TEST_CASE("the live feed shows a text as it arrives and resumes after a disconne
   CHECK(first.at("type") == "snapshot");
   CHECK(first.at("queue").as_array().empty());
 
-  text(s, "SM1", "+447700900001", "hello");
+  s.post_text("SM1", "+447700900001", "hello");
   const auto update = next_frame(ws);
   CHECK(update.at("type") == "update");
   CHECK(seq_of(update) > seq_of(first));
@@ -68,10 +56,10 @@ TEST_CASE("the live feed shows a text as it arrives and resumes after a disconne
   ws.close();
 
   // While away: three new people text, one of them twice.
-  text(s, "SM2", "+447700900002", "are you there");
-  text(s, "SM3", "+447700900003", "I took 30 paracetamol");
-  text(s, "SM4", "+447700900004", "hi");
-  text(s, "SM5", "+447700900002", "please");
+  s.post_text("SM2", "+447700900002", "are you there");
+  s.post_text("SM3", "+447700900003", "I took 30 paracetamol");
+  s.post_text("SM4", "+447700900004", "hi");
+  s.post_text("SM5", "+447700900002", "please");
 
   ws_client back(s.process().port(), feed_target(token, seen));
   REQUIRE(back.is_open());

@@ -50,10 +50,12 @@ class server_fixture {
   http_client& client() { return client_; }
   const temp_dir& dir() const { return dir_; }
 
-  // Runs `crisisline export events` and returns one parsed object per line.
-  std::vector<boost::json::object> export_events(std::uint64_t since = 0) {
-    const std::string cmd = std::string(CRISISLINE_BINARY) + " export events --db " +
-                            db().string() + " --since " + std::to_string(since);
+  // Runs `crisisline export <what> --db <db> <args>`, which must exit 0, and
+  // returns one parsed object per line of its output.
+  std::vector<boost::json::object> export_lines(const std::string& what,
+                                                const std::string& args = {}) {
+    const std::string cmd = std::string(CRISISLINE_BINARY) + " export " + what + " --db " +
+                            db().string() + " " + args + " 2>/dev/null";
     std::vector<boost::json::object> out;
     FILE* p = popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
@@ -68,6 +70,24 @@ class server_fixture {
       start = nl + 1;
     }
     return out;
+  }
+  std::vector<boost::json::object> export_events(std::uint64_t since = 0) {
+    return export_lines("events", "--since " + std::to_string(since));
+  }
+  // The audit trail, its chain verified (export audit exits 0 only then).
+  std::vector<boost::json::object> export_audit() { return export_lines("audit"); }
+
+  // One inbound text, as an integration delivers it to POST /v1/events.
+  void post_text(const std::string& id, const std::string& from, const std::string& body) {
+    const boost::json::object batch{
+        {"events",
+         boost::json::array{boost::json::object{
+             {"source", "itest"},
+             {"sourceEventId", id},
+             {"text",
+              boost::json::object{
+                  {"messageId", id}, {"from", from}, {"to", "+447700900000"}, {"body", body}}}}}}};
+    REQUIRE(post_json("/v1/events", boost::json::serialize(batch)).status == 200);
   }
 
  private:

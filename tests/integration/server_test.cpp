@@ -62,6 +62,29 @@ TEST_CASE("every committed event is projected into the shift log inside its comm
   CHECK(body.find("# TYPE crisisline_shift_log_cpu_seconds_total counter") != std::string::npos);
 }
 
+TEST_CASE("the web console is served from the binary at / without a token") {
+  server_fixture s;
+  const auto page = s.get("/");
+  REQUIRE(page.status == 200);
+  CHECK(page.header("content-type") == "text/html; charset=utf-8");
+  CHECK(page.header("x-content-type-options") == "nosniff");
+  CHECK(page.header("content-security-policy").find("script-src 'self'") != std::string::npos);
+  CHECK(page.body.find("/console/app.js") != std::string::npos);
+
+  const auto script = s.get("/console/app.js");
+  CHECK(script.status == 200);
+  CHECK(script.header("content-type") == "text/javascript; charset=utf-8");
+  const auto again =
+      s.client().request("GET", "/console/app.js", {}, {{"If-None-Match", script.header("etag")}});
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+
+  CHECK(s.get("/console/nothing.js").status == 404);
+  CHECK(s.get("/console/../README.md").status == 404);
+  // The API next to it still wants a token.
+  CHECK(s.get("/v1/queue").status == 401);
+}
+
 TEST_CASE("ingested events are acknowledged with their committed seq, and repeats are duplicates") {
   server_fixture s;
   auto r = results_of(s.post_json("/v1/events", text_batch({"a", "b", "a"})));

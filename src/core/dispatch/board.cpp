@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
@@ -387,6 +388,26 @@ crew_alert dispatch_board::make_alert(const incident& inc, const assignment& a, 
     alert.stacked_behind.push_back(id);
   }
   return alert;
+}
+
+std::vector<crew_alert> dispatch_board::unacknowledged_alerts(const unit_id& id) const {
+  std::vector<crew_alert> out;
+  const unit* u = find_unit(id);
+  if (!u) return out;
+  for (const incident_id inc_id : u->live) {
+    const incident& inc = incidents_.at(inc_id);
+    const assignment* a = inc.live_assignment(id);
+    if (!a || (a->stage != unit_state::assigned && a->stage != unit_state::alerted)) continue;
+    out.push_back(make_alert(inc, *a, *u, false, a->steps.front().note));
+  }
+  return out;
+}
+
+std::optional<duration> dispatch_board::eta_of(const unit_id& u, incident_id inc) const {
+  const unit* found_unit = find_unit(u);
+  const incident* found_incident = find_incident(inc);
+  if (!found_unit || !found_incident) return std::nullopt;
+  return eta_to(*found_unit, *found_incident);
 }
 
 std::optional<result> dispatch_board::check_assignable(const incident& inc, const unit& u,
@@ -1081,6 +1102,26 @@ result dispatch_board::handle(const crew_sign_on& c, context& ctx) {
   u->location_at = c.location ? std::optional<timestamp>{ctx.at} : std::nullopt;
   record_unit(*u, std::nullopt, before, unit_state::available, ctx.at, "signed on", ctx);
   offer_to_queued(*u, std::nullopt, ctx);
+  return result::accept({});
+}
+
+result dispatch_board::handle(const crew_location& c, context& ctx) {
+  if (ctx.by.role == actor_role::crew && ctx.by.unit != c.unit)
+    return forbidden("a crew may report only their own unit's location");
+  if (ctx.by.role != actor_role::crew && ctx.by.role != actor_role::dispatcher)
+    return forbidden("only the crew or a dispatcher may report a unit's location");
+  auto* u = unit_ptr(c.unit);
+  if (!u) return not_found("no unit " + c.unit.value());
+  if (!u->signed_on) return conflict(u->config.call_sign + " is not signed on");
+  if (!(std::isfinite(c.location.latitude) && std::isfinite(c.location.longitude) &&
+        std::abs(c.location.latitude) <= 90.0 && std::abs(c.location.longitude) <= 180.0))
+    return invalid("the location is not a valid latitude and longitude");
+  if (c.occurred_at) ctx.at = std::min(*c.occurred_at, ctx.now);
+  // An older fix than the one held (a delayed report) is ignored, not refused:
+  // the device did nothing wrong.
+  if (u->location_at && ctx.at < *u->location_at) return result::accept({});
+  u->last_location = c.location;
+  u->location_at = ctx.at;
   return result::accept({});
 }
 

@@ -60,6 +60,13 @@ class dispatch_board {
 
   [[nodiscard]] const dispatch_settings& config() const { return settings_; }
 
+  // The current alert of every live assignment of `u` not yet acknowledged,
+  // oldest first: what the crew feed (re)sends when the crew connects.
+  [[nodiscard]] std::vector<crew_alert> unacknowledged_alerts(const unit_id& u) const;
+  // The ETA of `u` to `inc` from where it is now (last report, else base);
+  // nullopt when either is unknown or the estimator has no answer.
+  [[nodiscard]] std::optional<duration> eta_of(const unit_id& u, incident_id inc) const;
+
   // The whole state as canonical text, for replay-equivalence tests and
   // debugging. Equal states give equal dumps.
   [[nodiscard]] std::string dump() const;
@@ -85,6 +92,7 @@ class dispatch_board {
   result handle(const reopen& c, context& ctx);
   result handle(const crew_sign_on& c, context& ctx);
   result handle(const crew_sign_off& c, context& ctx);
+  result handle(const crew_location& c, context& ctx);
 
   // Checks shared by assign_unit and a stand-down's replacement; empty when ok.
   [[nodiscard]] std::optional<result> check_assignable(const incident& inc, const unit& u,

@@ -1,5 +1,7 @@
 #include "core/dispatch/commands.hpp"
 
+#include "core/event.hpp"
+
 #include <array>
 #include <utility>
 
@@ -8,11 +10,11 @@ namespace crisisline::core::dispatch {
 namespace {
 
 // In the order of the command variant's alternatives.
-constexpr std::array<std::string_view, 16> command_names = {
-    "raise_incident",   "link_contact", "set_monitored",      "queue_incident",
-    "recommend",        "assign_unit",  "alert_sent",         "acknowledge",
-    "confirm_by_radio", "re_alert",     "crew_status_update", "stand_down",
-    "end_incident",     "reopen",       "crew_sign_on",       "crew_sign_off"};
+constexpr std::array<std::string_view, 17> command_names = {
+    "raise_incident",     "link_contact", "set_monitored", "queue_incident",   "recommend",
+    "assign_unit",        "alert_sent",   "acknowledge",   "confirm_by_radio", "re_alert",
+    "crew_status_update", "stand_down",   "end_incident",  "reopen",           "crew_sign_on",
+    "crew_sign_off",      "crew_location"};
 static_assert(command_names.size() == std::variant_size_v<command>);
 
 constexpr std::array unavailable_reasons = {

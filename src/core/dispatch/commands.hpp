@@ -6,12 +6,17 @@
 #include <variant>
 #include <vector>
 
-#include "core/event.hpp"
 #include "core/ids.hpp"
+#include "core/shared_types.hpp"
 #include "core/time.hpp"
 
 // Everything a person or the system can ask of the dispatch board. Each struct
-// will get a protobuf twin; until then the board is driven with these directly.
+// but recommend (a query) has a protobuf twin in crisisline.v1.DispatchCommand.
+namespace crisisline::core {
+// The log's view of a crew status (event.hpp).
+struct crew_status;
+}  // namespace crisisline::core
+
 namespace crisisline::core::dispatch {
 
 // Who is asking. What each role may do is in README's dispatch section and in
@@ -69,28 +74,38 @@ struct raise_incident {
   std::string note;
   // Watch without a unit (welfare callback plan): starts monitored.
   bool monitor_only = false;
+
+  friend bool operator==(const raise_incident&, const raise_incident&) = default;
 };
 
 // Another contact (repeat caller, third party, text thread) about the same incident.
 struct link_contact {
   incident_id incident;
   contact_id contact;
+
+  friend bool operator==(const link_contact&, const link_contact&) = default;
 };
 
 struct set_monitored {
   incident_id incident;
   std::string plan;
+
+  friend bool operator==(const set_monitored&, const set_monitored&) = default;
 };
 
 // Needs a unit but none is suitable now; escalates while it waits.
 struct queue_incident {
   incident_id incident;
   std::string note;
+
+  friend bool operator==(const queue_incident&, const queue_incident&) = default;
 };
 
 // A query: changes nothing, answers with a recommendation_made effect.
 struct recommend {
   incident_id incident;
+
+  friend bool operator==(const recommend&, const recommend&) = default;
 };
 
 struct assign_unit {
@@ -100,18 +115,24 @@ struct assign_unit {
   // it. Dispatcher only, and logged.
   bool force = false;
   std::string note;
+
+  friend bool operator==(const assign_unit&, const assign_unit&) = default;
 };
 
 // The crew feed handed the alert to the unit's device (system only).
 struct alert_sent {
   incident_id incident;
   unit_id unit;
+
+  friend bool operator==(const alert_sent&, const alert_sent&) = default;
 };
 
 // The crew acknowledged the alert (crew, or system relaying the feed's ack).
 struct acknowledge {
   incident_id incident;
   unit_id unit;
+
+  friend bool operator==(const acknowledge&, const acknowledge&) = default;
 };
 
 // A dispatcher heard the crew acknowledge by radio or phone.
@@ -119,12 +140,16 @@ struct confirm_by_radio {
   incident_id incident;
   unit_id unit;
   std::string note;
+
+  friend bool operator==(const confirm_by_radio&, const confirm_by_radio&) = default;
 };
 
 // Send the alert again; the unit's state does not change.
 struct re_alert {
   incident_id incident;
   unit_id unit;
+
+  friend bool operator==(const re_alert&, const re_alert&) = default;
 };
 
 // A unit status from the crew (or set for them by a dispatcher). Only crew- or
@@ -143,6 +168,8 @@ struct crew_status_update {
   std::string destination_detail;
   // When it happened on the device; a device clock ahead of `now` is capped at `now`.
   std::optional<timestamp> occurred_at;
+
+  friend bool operator==(const crew_status_update&, const crew_status_update&) = default;
 };
 
 // Converts the log's crew_status (string reasons) to a command. Returns a plain
@@ -173,11 +200,15 @@ struct stand_down {
   std::optional<unit_id> replace_with;
   // As assign_unit::force, for the replacement.
   bool force_replacement = false;
+
+  friend bool operator==(const stand_down&, const stand_down&) = default;
 };
 
 struct end_incident {
   incident_id incident;
   std::string outcome;
+
+  friend bool operator==(const end_incident&, const end_incident&) = default;
 };
 
 // An ended incident needs action again: a new incident, linked to the old.
@@ -185,6 +216,8 @@ struct reopen {
   incident_id incident;
   std::optional<contact_id> contact;
   std::string note;
+
+  friend bool operator==(const reopen&, const reopen&) = default;
 };
 
 struct crew_sign_on {
@@ -194,16 +227,31 @@ struct crew_sign_on {
   // officer today, say).
   std::optional<std::vector<std::string>> skills;
   std::optional<geo_point> location;
+
+  friend bool operator==(const crew_sign_on&, const crew_sign_on&) = default;
+};
+
+// Where a unit is between statuses (crew, or a dispatcher for them): for ETAs
+// and recommendations. The unit's state does not change.
+struct crew_location {
+  unit_id unit;
+  geo_point location;
+  // When it was measured on the device; a clock ahead of `now` is capped at `now`.
+  std::optional<timestamp> occurred_at;
+
+  friend bool operator==(const crew_location&, const crew_location&) = default;
 };
 
 struct crew_sign_off {
   unit_id unit;
+
+  friend bool operator==(const crew_sign_off&, const crew_sign_off&) = default;
 };
 
-using command =
-    std::variant<raise_incident, link_contact, set_monitored, queue_incident, recommend,
-                 assign_unit, alert_sent, acknowledge, confirm_by_radio, re_alert,
-                 crew_status_update, stand_down, end_incident, reopen, crew_sign_on, crew_sign_off>;
+using command = std::variant<raise_incident, link_contact, set_monitored, queue_incident, recommend,
+                             assign_unit, alert_sent, acknowledge, confirm_by_radio, re_alert,
+                             crew_status_update, stand_down, end_incident, reopen, crew_sign_on,
+                             crew_sign_off, crew_location>;
 
 // "assign_unit", for logs and rejections.
 [[nodiscard]] std::string_view command_name(const command& c);

@@ -9,8 +9,8 @@
 #include "core/dispatch/commands.hpp"
 #include "core/dispatch/incident.hpp"
 #include "core/dispatch/recommendation.hpp"
-#include "core/event.hpp"
 #include "core/ids.hpp"
+#include "core/shared_types.hpp"
 #include "core/time.hpp"
 
 // What the board asks the outside world to do or record. Like the engine's
@@ -57,6 +57,8 @@ struct crew_alert {
   std::optional<incident_id> diverted_from;
   // Jobs to finish first (a forced double booking); empty when this is the current job.
   std::vector<incident_id> stacked_behind;
+
+  friend bool operator==(const crew_alert&, const crew_alert&) = default;
 };
 
 // Tell the crew they are no longer going to an incident.
@@ -67,6 +69,8 @@ struct crew_stand_down {
   stand_down_reason reason = stand_down_reason::other;
   std::string note;
   std::optional<incident_id> divert_to;
+
+  friend bool operator==(const crew_stand_down&, const crew_stand_down&) = default;
 };
 
 // For every dispatcher's console. `kind` is one of the notice_kind constants.

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "core/dispatch/settings.hpp"
-#include "core/event.hpp"
+#include "core/shared_types.hpp"
 #include "core/time.hpp"
 
 namespace crisisline::core::dispatch {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/dispatch/commands.hpp"
-#include "core/event.hpp"
 #include "core/ids.hpp"
+#include "core/shared_types.hpp"
 #include "core/time.hpp"
 
 namespace crisisline::core::dispatch {

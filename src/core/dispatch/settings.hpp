@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/event.hpp"
 #include "core/ids.hpp"
+#include "core/shared_types.hpp"
 #include "core/time.hpp"
 
 // What the dispatch board is configured with. codec/ will fill it from the
@@ -57,6 +57,8 @@ struct unit_config {
   std::vector<shift_window> shifts;
   // Overrides dispatch_settings::default_speed_kmh for this unit's ETA.
   std::optional<double> speed_kmh;
+
+  friend bool operator==(const unit_config&, const unit_config&) = default;
 };
 
 // Face-to-face targets per triage category, A..G in order. nullopt means no
@@ -95,6 +97,13 @@ struct dispatch_settings {
   // Escalation thresholds for incidents waiting for a unit, as percentages of
   // the category target, increasing.
   std::vector<std::uint32_t> escalation_percent = {50, 75, 100};
+  // The closed loop to the person (used by the engine, not the board): when
+  // the first unit of an incident goes en route, text the person this, unless
+  // they opted out or have no number a text can reach.
+  bool text_person_en_route = false;
+  std::string en_route_text = "The team is on the way.";
+
+  friend bool operator==(const dispatch_settings&, const dispatch_settings&) = default;
 };
 
 // Problems that would make the board misbehave; empty when usable.

@@ -6,8 +6,8 @@
 
 #include "core/dispatch/commands.hpp"
 #include "core/dispatch/settings.hpp"
-#include "core/event.hpp"
 #include "core/ids.hpp"
+#include "core/shared_types.hpp"
 #include "core/time.hpp"
 
 namespace crisisline::core::dispatch {
