@@ -62,7 +62,6 @@ struct call_event {
 
 enum class opt_keyword { none, opt_out, opt_in, help };
 
-
 // What the risk scan found in a text when retention purged its body: replay
 // uses it instead of scanning words that are no longer there.
 struct recorded_risk {
