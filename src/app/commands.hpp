@@ -30,7 +30,8 @@ struct report_options {
   std::string db_path;
   // Clinical settings for the replay; the embedded default when unset.
   std::optional<std::string> config_path;
-  // Not available yet (shifts are not in the log): exit 2 with a message.
+  // A shift id: the KPIs of its window, [started, ended or now), and its
+  // nurse's own answered count; an unknown shift exits 2.
   std::optional<std::string> shift;
   // ISO 8601 UTC, [from, to).
   std::optional<std::string> from;
@@ -57,6 +58,21 @@ struct explain_options {
 // 2 for bad arguments or configuration, 1 if the log cannot be read or has no
 // such contact.
 int explain_contact(const explain_options& opts);
+
+struct purge_options {
+  std::string db_path;
+  // Needs sender_key_secret (or its environment variable); the embedded
+  // default configuration has none.
+  std::optional<std::string> config_path;
+  std::uint32_t older_than_days = 0;
+};
+
+// Retention run by hand on a stopped server's database: purges the message
+// bodies and numbers of contacts closed more than `older_than_days` ago (one
+// RetentionPurge event, tombstones in the same commit) and prints what it
+// did. 0 on success (also when nothing was old enough), 2 for bad arguments or
+// configuration, 1 if the log cannot be read or written.
+int purge(const purge_options& opts);
 
 struct staff_options {
   // add, disable, enable, reset-password or list.

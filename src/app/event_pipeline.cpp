@@ -8,6 +8,17 @@
 
 namespace crisisline::app {
 
+store::event_record make_record(v1::Event& e, core::timestamp now) {
+  e.clear_seq();
+  *e.mutable_recorded_time() = codec::to_proto_time(now);
+  return store::event_record{.recorded_at_us = core::to_micros(now),
+                             .kind = std::string(codec::payload_kind(e)),
+                             .source = e.source(),
+                             .source_event_id = e.source_event_id(),
+                             .actor = codec::actor_label(e.actor()),
+                             .payload = e.SerializeAsString()};
+}
+
 event_pipeline::event_pipeline(net::io_loop& loop, store::writer& writer, core::engine& engine,
                                clock_fn clock)
     : writer_(writer), engine_(engine), clock_(std::move(clock)), timer_(loop) {}
@@ -24,15 +35,8 @@ store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> event
   std::vector<store::event_record> records;
   records.reserve(events.size());
   for (auto& e : events) {
-    e.clear_seq();
     stamp_sender_key(e);
-    *e.mutable_recorded_time() = codec::to_proto_time(now);
-    records.push_back(store::event_record{.recorded_at_us = core::to_micros(now),
-                                          .kind = std::string(codec::payload_kind(e)),
-                                          .source = e.source(),
-                                          .source_event_id = e.source_event_id(),
-                                          .actor = codec::actor_label(e.actor()),
-                                          .payload = e.SerializeAsString()});
+    records.push_back(make_record(e, now));
   }
   auto shared = std::make_shared<std::vector<v1::Event>>(std::move(events));
   const auto status = writer_.submit(

@@ -17,6 +17,10 @@ struct recovery_stats {
   double seconds = 0;
 };
 
+// The row for `e` with its recorded time set to `now` (and seq cleared), as
+// every event is committed.
+[[nodiscard]] store::event_record make_record(v1::Event& e, core::timestamp now);
+
 // The one path every event takes, whatever its source (native ingest,
 // webhook, console, crew feed, timer): stamp its recorded time, commit it,
 // then apply it to the engine and carry out the effects, then acknowledge.

@@ -15,6 +15,7 @@ constexpr const char* usage = R"(usage:
   crisisline report --db PATH (--from T --to T | --monthly YYYY-MM | --shift ID)
                     [--format text|csv|json] [--config FILE]
   crisisline explain contact ID --db PATH [--format text|json] [--config FILE]
+  crisisline purge --db PATH --older-than DAYS [--config FILE]
   crisisline staff add --db PATH --username NAME --role ROLE --display-name TEXT [--password-stdin]
   crisisline staff disable|enable --db PATH --username NAME
   crisisline staff reset-password --db PATH --username NAME [--password-stdin]
@@ -83,7 +84,8 @@ int run_report(const std::vector<std::string>& args) {
       "from", po::value<std::string>(), "window start, ISO 8601 UTC (inclusive)")(
       "to", po::value<std::string>(), "window end, ISO 8601 UTC (exclusive)")(
       "monthly", po::value<std::string>(), "YYYY-MM: the calendar month, for a monthly return")(
-      "shift", po::value<std::string>(), "shift id (not available yet)")(
+      "shift", po::value<std::string>(),
+      "shift id (the seq of its start_shift): KPIs of its window")(
       "format", po::value<std::string>()->default_value("text"), "text, csv or json")(
       "config", po::value<std::string>(), "configuration the server runs with (default: embedded)");
   po::variables_map vm;
@@ -101,6 +103,22 @@ int run_report(const std::vector<std::string>& args) {
   o.to = opt("to");
   o.monthly = opt("monthly");
   return crisisline::app::report(o);
+}
+
+int run_purge(const std::vector<std::string>& args) {
+  po::options_description desc("purge");
+  desc.add_options()("help,h", "show help")("db", po::value<std::string>()->required(),
+                                            "SQLite database file of a stopped server")(
+      "older-than", po::value<std::uint32_t>()->required(),
+      "days: purge contacts closed longer ago than this")(
+      "config", po::value<std::string>(), "the server's configuration (has the sender key secret)");
+  po::variables_map vm;
+  if (!parse_args(args, desc, vm)) return 0;
+  crisisline::app::purge_options o;
+  o.db_path = vm["db"].as<std::string>();
+  o.older_than_days = vm["older-than"].as<std::uint32_t>();
+  if (vm.count("config")) o.config_path = vm["config"].as<std::string>();
+  return crisisline::app::purge(o);
 }
 
 int run_explain(const std::vector<std::string>& args) {
@@ -181,6 +199,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (command == "serve") return run_serve(args);
+    if (command == "purge") return run_purge(args);
     if (command == "export") return run_export(args);
     if (command == "report") return run_report(args);
     if (command == "explain") return run_explain(args);

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <memory>
 
+#include "app/shift_log_projection.hpp"
+
 namespace crisisline::app {
 namespace {
 
@@ -49,6 +51,14 @@ std::string render_metrics(const ops_sources& s) {
           "Events refused as repeats of a committed (source, source_event_id).",
           static_cast<double>(w.duplicates.load()));
   counter(out, "crisisline_commits_total", "Group commits.", static_cast<double>(w.commits.load()));
+  if (s.shift_log != nullptr) {
+    counter(out, "crisisline_shift_log_events_total",
+            "Events the shift-log projection applied inside their commit.",
+            static_cast<double>(s.shift_log->events_projected()));
+    counter(out, "crisisline_shift_log_cpu_seconds_total",
+            "Writer-thread CPU time spent projecting the shift log.",
+            s.shift_log->cpu_seconds_projecting());
+  }
   counter(out, "crisisline_checkpoints_total", "WAL checkpoints completed.",
           static_cast<double>(w.checkpoints.load()));
   counter(out, "crisisline_checkpoint_failures_total", "WAL checkpoints that failed (I/O error).",

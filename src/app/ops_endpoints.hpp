@@ -9,6 +9,8 @@
 
 namespace crisisline::app {
 
+class shift_log_projection;
+
 // What /readyz and /metrics read. All on the io thread except the writer's
 // metrics, which are atomics.
 struct ops_sources {
@@ -16,6 +18,8 @@ struct ops_sources {
   const event_pipeline& pipeline;
   std::function<const net::http_server*()> server;
   std::function<bool()> draining;
+  // The shift-log projection, whose counters are read from another thread.
+  const shift_log_projection* shift_log = nullptr;
 };
 
 // GET /healthz (process alive), GET /readyz (recovered, writer healthy, not

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -23,13 +24,13 @@ int usage_error(const std::string& what) {
 int report(const report_options& o) {
   const auto format = parse_report_format(o.format);
   if (!format) return usage_error("--format must be text, csv or json, not \"" + o.format + "\"");
-  if (o.shift) {
-    return usage_error(
-        "--shift is not available yet: shifts are not recorded in the event log. Use --from and "
-        "--to (ISO 8601 UTC), or --monthly YYYY-MM");
-  }
+  std::optional<std::uint64_t> shift_id;
   core::kpi::window w;
-  if (o.monthly) {
+  if (o.shift) {
+    if (o.from || o.to || o.monthly) return usage_error("give --shift alone, without a window");
+    shift_id = parse_shift_id(*o.shift);
+    if (!shift_id) return usage_error("--shift wants a shift id, not \"" + *o.shift + "\"");
+  } else if (o.monthly) {
     if (o.from || o.to) return usage_error("give either --monthly or --from/--to, not both");
     const auto m = month_window(*o.monthly);
     if (!m) return usage_error("--monthly wants YYYY-MM, not \"" + *o.monthly + "\"");
@@ -57,10 +58,19 @@ int report(const report_options& o) {
     log::error("report failed", {{"error", std::string_view(e.what())}});
     return exit_failed;
   }
+  std::optional<core::kpi::shift_figures> shift;
+  if (shift_id) {
+    // A shift still running is reported up to now.
+    shift = core::kpi::shift_figures_of(
+        engine, *shift_id, std::chrono::floor<core::duration>(std::chrono::system_clock::now()));
+    if (!shift) return usage_error("there is no shift " + std::to_string(*shift_id));
+    w = shift->span;
+  }
   const auto r = core::kpi::compute_report(core::kpi::timings_of(engine), w);
   const report_source src{
       .description = "event log " + o.db_path + " up to seq " + std::to_string(replayed.last_seq),
-      .as_of = replayed.last_recorded};
+      .as_of = replayed.last_recorded,
+      .shift = std::move(shift)};
   const std::string out = render(r, src, *format);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);

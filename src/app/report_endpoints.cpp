@@ -53,8 +53,19 @@ net::http_response kpi_response(const net::http_request& req, const core::engine
     return net::http_response::error(400, "invalid_format", "format must be json, csv or text");
   }
   core::kpi::window w;
+  std::optional<core::kpi::shift_figures> shift;
   const std::string month = percent_decoded(req.query_param("month"));
-  if (!month.empty()) {
+  if (const std::string shift_text = percent_decoded(req.query_param("shift"));
+      !shift_text.empty()) {
+    const auto id = parse_shift_id(shift_text);
+    if (!id) return net::http_response::error(400, "invalid_shift", "shift must be a shift id");
+    shift = core::kpi::shift_figures_of(engine, *id, now);
+    if (!shift) {
+      return net::http_response::error(404, "unknown_shift",
+                                       "there is no shift " + std::to_string(*id));
+    }
+    w = shift->span;
+  } else if (!month.empty()) {
     const auto m = month_window(month);
     if (!m) return net::http_response::error(400, "invalid_window", "month must be YYYY-MM");
     w = *m;
@@ -74,7 +85,8 @@ net::http_response kpi_response(const net::http_request& req, const core::engine
   const auto r = core::kpi::compute_report(core::kpi::timings_of(engine), w);
   const report_source src{
       .description = "live state up to seq " + std::to_string(engine.stats().last_seq),
-      .as_of = now};
+      .as_of = now,
+      .shift = std::move(shift)};
   return net::http_response{200, std::string{content_type(*format)}, {}, render(r, src, *format)};
 }
 

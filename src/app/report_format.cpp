@@ -1,6 +1,7 @@
 #include "app/report_format.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <variant>
@@ -198,6 +199,13 @@ std::optional<kpi::window> month_window(std::string_view s) {
                      std::chrono::time_point_cast<core::duration>(after)};
 }
 
+std::optional<std::uint64_t> parse_shift_id(std::string_view text) {
+  std::uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id == 0) return std::nullopt;
+  return id;
+}
+
 std::string iso8601(core::timestamp t) {
   std::string out;
   log::append_utc(out, t);
@@ -210,6 +218,15 @@ std::string render_text(const kpi::report& r, const report_source& src) {
   out += "Source: " + src.description;
   if (src.as_of) out += ", as of " + iso8601(*src.as_of);
   out += "\n";
+  if (src.shift) {
+    const core::shift_record& s = src.shift->shift;
+    out += "Shift " + std::to_string(s.id) + ", nurse " + s.nurse.value() + ", started " +
+           iso8601(s.started) +
+           (s.ended ? ", ended " + iso8601(*s.ended) : std::string{", still on shift"}) +
+           (s.handover_id ? ", handover " + std::to_string(*s.handover_id) : std::string{}) + "\n";
+    out += "Answered by " + s.nurse.value() +
+           " on this shift: " + std::to_string(src.shift->answered_by_nurse) + "\n";
+  }
   out += "Contacts count in the window in which they were offered, with their outcome so far.\n\n";
 
   const kpi::split* all = r.find(kpi::dimension::all, "all");
@@ -318,6 +335,16 @@ std::string render_json(const kpi::report& r, const report_source& src) {
                    {"source", src.description},
                    {"as_of", src.as_of ? json::value(iso8601(*src.as_of)) : json::value(nullptr)},
                    {"splits", std::move(splits)}};
+  if (src.shift) {
+    const core::shift_record& s = src.shift->shift;
+    top["shift"] = json::object{
+        {"id", s.id},
+        {"nurse", s.nurse.value()},
+        {"started", iso8601(s.started)},
+        {"ended", s.ended ? json::value(iso8601(*s.ended)) : json::value(nullptr)},
+        {"handover_id", s.handover_id ? json::value(*s.handover_id) : json::value(nullptr)},
+        {"answered_by_nurse", src.shift->answered_by_nurse}};
+  }
   return json::serialize(top) + "\n";
 }
 
@@ -325,8 +352,15 @@ std::string render(const kpi::report& r, const report_source& src, report_format
   switch (f) {
     case report_format::text:
       return render_text(r, src);
-    case report_format::csv:
-      return render_csv(r);
+    case report_format::csv: {
+      std::string out = render_csv(r);
+      if (src.shift) {
+        out += iso8601(r.span.from) + "," + iso8601(r.span.to) + ",shift," +
+               csv_field(src.shift->shift.nurse.value()) + ",answered_by_nurse," +
+               std::to_string(src.shift->answered_by_nurse) + "\n";
+      }
+      return out;
+    }
     case report_format::json:
       return render_json(r, src);
   }

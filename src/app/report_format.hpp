@@ -22,6 +22,9 @@ enum class report_format { text, csv, json };
 // midnight. Other offsets are refused: reports are in UTC only.
 [[nodiscard]] std::optional<core::timestamp> parse_utc(std::string_view text);
 
+// A shift id: the decimal seq of its start_shift event.
+[[nodiscard]] std::optional<std::uint64_t> parse_shift_id(std::string_view text);
+
 // "2024-05" -> [2024-05-01T00:00Z, 2024-06-01T00:00Z).
 [[nodiscard]] std::optional<core::kpi::window> month_window(std::string_view yyyy_mm);
 
@@ -33,6 +36,8 @@ struct report_source {
   // "event log up to seq 1234" or "live state".
   std::string description;
   std::optional<core::timestamp> as_of;
+  // Set for a shift's report: who, when, and their own answered count.
+  std::optional<core::kpi::shift_figures> shift;
 };
 
 [[nodiscard]] std::string render_text(const core::kpi::report& r, const report_source& src);

@@ -19,7 +19,9 @@
 #include "app/ops_endpoints.hpp"
 #include "app/outbox_sender.hpp"
 #include "app/report_endpoints.hpp"
+#include "app/retention.hpp"
 #include "app/session_auth.hpp"
+#include "app/shift_log_projection.hpp"
 #include "app/sms_webhook.hpp"
 #include "app/state_json.hpp"
 #include "app/static_files.hpp"
@@ -99,6 +101,10 @@ int serve(const serve_options& opts) {
     log::error("invalid configuration", {{"error", std::string_view(err->describe())}});
     return exit_bad_config;
   }
+  if (const auto problem = retention_problem(config)) {
+    log::error("invalid configuration", {{"error", std::string_view(*problem)}});
+    return exit_bad_config;
+  }
   std::unique_ptr<area_routing> routing;
   try {
     routing = std::make_unique<area_routing>(config);
@@ -109,6 +115,8 @@ int serve(const serve_options& opts) {
 
   net::io_loop loop;
   const auto& sc = config.store();
+  // Declared before the writer, which feeds it until it stops.
+  shift_log_projection shift_log(std::get<core::settings>(clinical));
   std::unique_ptr<store::writer> writer;
   try {
     writer = std::make_unique<store::writer>(
@@ -121,7 +129,13 @@ int serve(const serve_options& opts) {
           // Fail-stop: the batch was never acknowledged; clients retry
           // against the restarted server, which recovers everything committed.
           std::_Exit(exit_commit_failed);
-        });
+        },
+        &shift_log);
+    const auto& c = shift_log.last_catch_up();
+    log::info("shift log up to date", {{"events_replayed", c.replayed},
+                                       {"events_projected", c.projected},
+                                       {"seconds", c.seconds},
+                                       {"cpu_seconds", c.cpu_seconds}});
   } catch (const std::exception& e) {
     log::error("cannot open the event log",
                {{"path", std::string_view(sc.path())}, {"error", std::string_view(e.what())}});
@@ -223,6 +237,26 @@ int serve(const serve_options& opts) {
         feed_timer.arm(after, std::move(fn));
       });
   bool draining = false;
+  // Retention: each tick purges what has passed keep_days, through the same
+  // event path as everything else (the projection rewrites the events).
+  net::timer retention_timer(loop);
+  std::function<void()> retention_tick;
+  if (const auto keep_days = config.retention().keep_days(); keep_days > 0) {
+    const auto minutes = config.retention().purge_interval_minutes();
+    const std::chrono::minutes interval{minutes > 0 ? minutes : 60};
+    retention_tick = [&, keep_days, interval, secret = sender_key_secret(config)] {
+      if (draining) return;
+      if (auto purge =
+              plan_retention_purge(engine, retention_cutoff(wall_clock(), keep_days), secret)) {
+        std::vector<v1::Event> events;
+        events.push_back(std::move(*purge));
+        // A full backlog skips this tick; the next one plans again.
+        (void)pipeline.submit(std::move(events), [](const auto&) {});
+      }
+      retention_timer.arm(interval, retention_tick);
+    };
+    retention_timer.arm(std::chrono::seconds{1}, retention_tick);
+  }
   std::unique_ptr<net::http_server> server;
   net::router routes;
   audit_trail audit(*writer, cc.organisation(), wall_clock);
@@ -304,7 +338,8 @@ int serve(const serve_options& opts) {
   add_ops_routes(routes, ops_sources{.writer = *writer,
                                      .pipeline = pipeline,
                                      .server = [&server] { return server.get(); },
-                                     .draining = [&draining] { return draining; }});
+                                     .draining = [&draining] { return draining; },
+                                     .shift_log = &shift_log});
 
   const auto& s = config.server();
   const auto listen = split_listen(s.listen());
@@ -334,6 +369,7 @@ int serve(const serve_options& opts) {
     draining = true;
     server->stop_accepting();
     pipeline.stop_timers();
+    retention_timer.cancel();
     access->stop();
     sender.stop();
     connector.stop();
@@ -354,7 +390,13 @@ int serve(const serve_options& opts) {
                           {"pid", static_cast<std::int64_t>(getpid())}});
   loop.run();
   writer->stop();
-  log::info("stopped", {{"events_applied", engine.stats().applied}});
+  const auto projected = shift_log.events_projected();
+  log::info("stopped",
+            {{"events_applied", engine.stats().applied},
+             {"shift_log_events", projected},
+             {"shift_log_cpu_us_per_event", projected > 0 ? shift_log.cpu_seconds_projecting() *
+                                                                1e6 / static_cast<double>(projected)
+                                                          : 0.0}});
   return 0;
 }
 

@@ -123,21 +123,29 @@ core::send_outcome to_core(v1::OutboundTextResult::Outcome o) {
 }
 
 core::text_event to_core(const v1::TextEvent& t) {
-  return core::text_event{.message_id = t.message_id(),
-                          .from = t.from(),
-                          .to = t.to(),
-                          .body = t.body(),
-                          .num_segments = t.num_segments(),
-                          .num_media = t.num_media(),
-                          .sender_flagged = t.sender_flagged(),
-                          .body_repaired = t.body_repaired(),
-                          .area = t.area(),
-                          .routing_reason = t.routing_reason(),
-                          .route = to_core(t.route()),
-                          .opt = to_core(t.opt_keyword()),
-                          .opt_ambiguous = t.opt_ambiguous(),
-                          .sender_blocked = t.sender_blocked(),
-                          .sender_key = t.sender_key()};
+  core::text_event out{.message_id = t.message_id(),
+                       .from = t.from(),
+                       .to = t.to(),
+                       .body = t.body(),
+                       .num_segments = t.num_segments(),
+                       .num_media = t.num_media(),
+                       .sender_flagged = t.sender_flagged(),
+                       .body_repaired = t.body_repaired(),
+                       .area = t.area(),
+                       .routing_reason = t.routing_reason(),
+                       .route = to_core(t.route()),
+                       .opt = to_core(t.opt_keyword()),
+                       .opt_ambiguous = t.opt_ambiguous(),
+                       .sender_blocked = t.sender_blocked(),
+                       .sender_key = t.sender_key()};
+  if (t.body_purged()) {
+    out.purged_risk = core::recorded_risk{};
+    if (t.purged_risk_band() != v1::TRIAGE_UNSPECIFIED) {
+      out.purged_risk->raise_to = to_core(t.purged_risk_band());
+    }
+    out.purged_risk->fired.assign(t.purged_risk_rules().begin(), t.purged_risk_rules().end());
+  }
+  return out;
 }
 
 template <typename C>
@@ -264,6 +272,16 @@ core::event_payload payload_to_core(const v1::Event& e) {
       auto command = to_core(e.dispatch());
       if (!command) return std::monostate{};
       return core::dispatch_command{.command = std::move(*command)};
+    }
+    case v1::Event::kRetentionPurge: {
+      const auto& r = e.retention_purge();
+      core::retention_purge out{
+          .before = from_proto_time(r.before()), .through_seq = r.through_seq(), .contacts = {}};
+      out.contacts.reserve(static_cast<std::size_t>(r.contacts_size()));
+      for (const auto& c : r.contacts()) {
+        out.contacts.push_back({.contact_id = c.contact_id(), .from_key = c.from_key()});
+      }
+      return out;
     }
     case v1::Event::PAYLOAD_NOT_SET:
       return std::monostate{};
@@ -396,6 +414,8 @@ std::string_view payload_kind(const v1::Event& e) {
       return "outbound_result";
     case v1::Event::kDispatch:
       return "dispatch";
+    case v1::Event::kRetentionPurge:
+      return "retention_purge";
     case v1::Event::PAYLOAD_NOT_SET:
       return "none";
   }
@@ -441,6 +461,11 @@ std::optional<std::string> ingest_problem(const v1::Event& e) {
   if (e.has_timer()) return "timer events are created by the server, not ingested";
   if (e.has_outbound_result())
     return "outbound_result events are created by the server, not ingested";
+  if (e.has_retention_purge())
+    return "retention_purge events are created by the server, not ingested";
+  if ((e.has_text() && e.text().body_purged()) ||
+      (e.has_keyword_text() && e.keyword_text().text().body_purged()))
+    return "body_purged is set only by retention, not ingested";
   if (e.has_call() && e.call().call_id().empty()) return "call.call_id is required";
   if (e.has_call() && e.call().status() == v1::CALL_STATUS_UNSPECIFIED)
     return "call.status is required";

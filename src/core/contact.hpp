@@ -138,10 +138,23 @@ struct contact {
   // The nurse the contact is with (or was with, once closed).
   std::optional<nurse_id> nurse;
   std::optional<timestamp> answered_time;
+  // Who answered it first (a transfer changes `nurse`, not this).
+  std::optional<nurse_id> answered_by;
+  // The shift (start_shift seq) `answered_by` was on when answering.
+  std::optional<std::uint64_t> answered_shift;
   std::optional<timestamp> abandoned_time;
   std::optional<timestamp> closed_time;
   queue_exit exit = queue_exit::none;
   std::string outcome_code;
+
+  // Events carrying this person's number or message bodies (calls, texts,
+  // replies), in seq order: what a retention purge rewrites.
+  std::vector<std::uint64_t> personal_events;
+  // An opt-out/opt-in word reached this contact: its number must stay in the
+  // log so the opt-out list replays, so retention never purges it.
+  bool opt_keyword_seen = false;
+  // Retention purged its number and message bodies.
+  bool purged = false;
 
   // Escalation notices sent while waiting: 0 none, 1..3 = 50/75/100% of the
   // answer target, 4 = maximum wait.

@@ -20,6 +20,15 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+std::string join_numbers(const std::vector<std::uint64_t>& numbers) {
+  std::string out;
+  for (const std::uint64_t n : numbers) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(n);
+  }
+  return out;
+}
+
 // "45 s", "2 min 5 s", "1 h 10 min": seconds stop mattering past an hour.
 std::string plain_duration(duration d) {
   auto total = std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -90,6 +99,9 @@ effects engine::apply(const event& e) {
   // A clock stepped back must not reopen deadlines already handled.
   now_ = std::max(now_, e.recorded_time);
 
+  touched_.clear();
+  touched_shifts_.clear();
+  touched_handovers_.clear();
   effects out;
   run_due(out);
   std::visit(
@@ -117,6 +129,8 @@ effects engine::apply(const event& e) {
           handle(p, e.by, e.seq, out);
         } else if constexpr (std::is_same_v<T, crew_status>) {
           handle(p, e, e.seq, out);
+        } else if constexpr (std::is_same_v<T, retention_purge>) {
+          on_retention_purge(p);
         }
         // Timers change nothing here; they only make run_due() happen.
       },
@@ -172,6 +186,10 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
   if (ev.call_id.empty() && ev.status != call_status::offered) return;
   const auto known = ev.call_id.empty() ? calls_.end() : calls_.find(ev.call_id);
   contact* existing = known == calls_.end() ? nullptr : find(known->second);
+  if (existing) {
+    note_personal(*existing, seq);
+    mark(*existing);
+  }
   const bool danger =
       !settings_.queue.danger_digits.empty() && ev.digits == settings_.queue.danger_digits;
   const auto fill = [&](contact& k) {
@@ -205,6 +223,8 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
       if (!k.from_withheld) {
         if (const auto owed = owed_callbacks_.find(k.from); owed != owed_callbacks_.end()) {
           contact& cb = contacts_.at(owed->second);
+          note_personal(cb, seq);
+          mark(cb);
           k.arrival = std::min(k.arrival, cb.arrival);
           for (const std::string& r : cb.risk_rules) {
             if (std::find(k.risk_rules.begin(), k.risk_rules.end(), r) == k.risk_rules.end()) {
@@ -255,7 +275,10 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
         leave_queue(*existing, queue_exit::answered, withdraw_reason::answered_elsewhere, out);
         existing->state = contact_state::active;
         existing->answered_time = now_;
-        if (!ev.nurse_id.empty()) existing->nurse = nurse_id{ev.nurse_id};
+        if (!ev.nurse_id.empty()) {
+          existing->nurse = nurse_id{ev.nurse_id};
+          existing->answered_by = existing->nurse;
+        }
       }
       return;
     }
@@ -269,7 +292,10 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
         k.exit = queue_exit::answered;
         k.answered_time = now_;
         k.closed_time = now_;
-        if (!ev.nurse_id.empty()) k.nurse = nurse_id{ev.nurse_id};
+        if (!ev.nurse_id.empty()) {
+          k.nurse = nurse_id{ev.nurse_id};
+          k.answered_by = k.nurse;
+        }
         return;
       }
       if (existing->state == contact_state::waiting) {
@@ -299,6 +325,7 @@ void engine::handle(const call_event& ev, std::uint64_t seq, effects& out) {
       existing->nurse.reset();
       existing->connect_requested = false;
       existing->answered_time.reset();
+      existing->answered_by.reset();
       existing->exit = queue_exit::none;
       existing->declines.push_back({now_, who, "did not pick up the call"});
       // Back in its original place: arrival is unchanged.
@@ -401,11 +428,14 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   }
   if (open != open_texts_.end()) {
     contact& c = contacts_.at(open->second);
+    note_personal(c, seq);
     touch(c);
+    mark(c);
+    if (t.opt != opt_keyword::none) c.opt_keyword_seen = true;
     ++c.messages_in;
     c.inbound.push_back({now_, t.body});
     if (c.area.empty()) c.area = area;
-    apply_risk(c, t.body, out);
+    apply_risk(c, t, out);
     if (!opt_change.empty()) tell(c, notice_kind::opted_out, opt_change);
     if (t.opt_ambiguous) {
       tell(c, notice_kind::ambiguous_opt_word,
@@ -421,6 +451,7 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   c.service_number = t.to;
   c.from_withheld = withheld;
   c.messages_in = 1;
+  if (t.opt != opt_keyword::none) c.opt_keyword_seen = true;
   c.inbound.push_back({now_, t.body});
   if (!withheld && !t.sender_key.empty()) {
     c.sender_key = t.sender_key;
@@ -428,7 +459,7 @@ void engine::handle(const text_event& t, const std::string& area, route_of_acces
   }
   set_band(c, settings_.queue.default_band, band_source::default_band, "",
            "default band before triage", out);
-  apply_risk(c, t.body, out);
+  apply_risk(c, t, out);
   if (!withheld) open_texts_[t.from] = c.id.value();
   enqueue(c);
   if (t.opt_ambiguous) {
@@ -535,6 +566,7 @@ void engine::on_sign_off(const nurse_id& who, effects& out) {
   if (n->offer)
     withdraw_offer(contacts_.at(n->offer->value()), withdraw_reason::nurse_unavailable, out);
   if (n->wrap_up_until) wrap_up_timers_.erase({*n->wrap_up_until, who});
+  close_shift(*n, std::nullopt);
   touch(who);
   nurses_.erase(who);
 }
@@ -656,6 +688,7 @@ void engine::on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t 
   contact* c = find(cmd.contact_id);
   if (!c)
     return reject(who, "reply_text", "there is no contact " + std::to_string(cmd.contact_id), out);
+  note_personal(*c, seq);
   if (cmd.body.empty()) return reject(who, "reply_text", "the reply is empty", out);
   if (c->from_withheld || c->from.empty()) {
     return reject(who, "reply_text",
@@ -668,6 +701,7 @@ void engine::on_reply(const nurse_id& who, const reply_text& cmd, std::uint64_t 
 
 void engine::on_transfer(const nurse_id& who, const transfer& cmd, effects& out) {
   contact* c = find(cmd.contact_id);
+  if (c) mark(*c);
   if (!c || c->state != contact_state::active || c->nurse != who || !find(who)) {
     return reject(who, "transfer", "contact " + std::to_string(cmd.contact_id) + " is not with you",
                   out);
@@ -714,6 +748,7 @@ void engine::requeue(contact& c) {
 
 void engine::on_close(const nurse_id& who, const close_contact& cmd, effects& out) {
   contact* c = find(cmd.contact_id);
+  if (c) mark(*c);
   if (!c)
     return reject(who, "close_contact", "there is no contact " + std::to_string(cmd.contact_id),
                   out);
@@ -804,6 +839,22 @@ void engine::on_start_shift(const nurse_id& who, const start_shift& cmd, std::ui
   nurse& n = *find(who);
   n.shift_id = seq;
   n.signed_on_at = now_;
+  shifts_.emplace(seq, shift_record{.id = seq, .nurse = who, .started = now_});
+  touched_shifts_.push_back(seq);
+}
+
+void engine::close_shift(const nurse& n, std::optional<std::uint64_t> handover_id) {
+  if (!n.shift_id) return;
+  const auto it = shifts_.find(*n.shift_id);
+  if (it == shifts_.end()) return;
+  it->second.ended = now_;
+  it->second.handover_id = handover_id;
+  touched_shifts_.push_back(it->first);
+}
+
+const shift_record* engine::find_shift(std::uint64_t id) const {
+  const auto it = shifts_.find(id);
+  return it == shifts_.end() ? nullptr : &it->second;
 }
 
 handover_contact engine::handover_entry(const contact& c) const {
@@ -909,6 +960,7 @@ void engine::on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64
     withdraw_offer(contacts_.at(n->offer->value()), withdraw_reason::nurse_unavailable, out);
   }
   if (n->wrap_up_until) wrap_up_timers_.erase({*n->wrap_up_until, who});
+  close_shift(*n, h.id);
   touch(who);
   nurses_.erase(who);
 
@@ -923,6 +975,7 @@ void engine::on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64
     notify_nurse(to->id, notice_kind::handover, contact_id{}, summary + " Please acknowledge it.",
                  out);
   notify_supervisors(notice_kind::handover, contact_id{}, summary, out);
+  touched_handovers_.push_back(h.id);
   handovers_.emplace(h.id, std::move(h));
 }
 
@@ -946,6 +999,7 @@ void engine::on_acknowledge_handover(const nurse_id& who, const acknowledge_hand
   }
   h.acknowledged_by = who;
   h.acknowledged_at = now_;
+  touched_handovers_.push_back(h.id);
   touch(who);
 }
 
@@ -969,6 +1023,8 @@ contact& engine::new_contact(std::uint64_t seq, channel kind) {
   c.created = now_;
   c.arrival = now_;
   c.state = contact_state::scheduled;
+  c.personal_events.push_back(seq);
+  mark(c);
   touch(c);
   return c;
 }
@@ -989,6 +1045,7 @@ void engine::enqueue(contact& c) {
 }
 
 void engine::leave_queue(contact& c, queue_exit why, withdraw_reason offer_reason, effects& out) {
+  mark(c);
   touch(c);
   queue_touched_ = true;
   withdraw_offer(c, offer_reason, out);
@@ -1008,6 +1065,7 @@ void engine::leave_queue(contact& c, queue_exit why, withdraw_reason offer_reaso
 }
 
 void engine::assign(contact& c, nurse& n, effects& out) {
+  mark(c);
   touch(c);
   touch(n.id);
   if (c.offered_to == n.id) {
@@ -1022,7 +1080,11 @@ void engine::assign(contact& c, nurse& n, effects& out) {
   }
   c.state = contact_state::active;
   c.nurse = n.id;
-  if (!c.answered_time) c.answered_time = now_;
+  if (!c.answered_time) {
+    c.answered_time = now_;
+    c.answered_by = n.id;
+    c.answered_shift = n.shift_id;
+  }
   if (is_call_like(c.kind)) {
     n.calls.insert(c.id);
   } else {
@@ -1061,6 +1123,7 @@ void engine::release(contact& c, bool wrap_up) {
 }
 
 void engine::close(contact& c) {
+  mark(c);
   touch(c);
   release(c, true);
   c.state = contact_state::closed;
@@ -1072,6 +1135,7 @@ void engine::close(contact& c) {
 }
 
 void engine::abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out) {
+  mark(c);
   leave_queue(c, why, withdraw_reason::contact_left, out);
   c.state = contact_state::closed;
   c.abandoned_time = now_;
@@ -1098,8 +1162,10 @@ void engine::abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out
                      out);
 }
 
-contact& engine::make_callback(const contact& src, std::uint64_t seq) {
+contact& engine::make_callback(contact& src, std::uint64_t seq) {
   contact& cb = new_contact(seq, channel::callback);
+  // The callback's number comes from `src`: purged together or not at all.
+  note_personal(src, seq);
   cb.route = src.route;
   cb.area = src.area;
   cb.from = src.from;
@@ -1117,6 +1183,7 @@ contact& engine::make_callback(const contact& src, std::uint64_t seq) {
 
 void engine::set_band(contact& c, triage_category band, band_source source, std::string by,
                       std::string reason, effects& out) {
+  mark(c);
   const triage_category old = c.band;
   if (band == old && source != band_source::nurse) return;
   touch(c);
@@ -1147,8 +1214,11 @@ void engine::set_band(contact& c, triage_category band, band_source source, std:
   }
 }
 
-void engine::apply_risk(contact& c, std::string_view text, effects& out) {
-  const risk_assessment a = risk_.assess(text);
+void engine::apply_risk(contact& c, const text_event& t, effects& out) {
+  // A purged body keeps what the scan found when it was there.
+  const risk_assessment a = t.purged_risk
+                                ? risk_assessment{t.purged_risk->raise_to, t.purged_risk->fired}
+                                : risk_.assess(t.body);
   if (a.fired.empty()) return;
   std::vector<std::string> fresh;
   for (const std::string& r : a.fired) {
@@ -1570,6 +1640,82 @@ const contact* engine::find_call(const std::string& call_id) const {
   return it == calls_.end() ? nullptr : find_contact(contact_id{it->second});
 }
 
+void engine::mark(const contact& c) {
+  if (touched_.empty() || touched_.back() != c.id) touched_.push_back(c.id);
+}
+
+void engine::note_personal(contact& c, std::uint64_t seq) {
+  if (c.personal_events.empty() || c.personal_events.back() != seq) {
+    c.personal_events.push_back(seq);
+  }
+}
+
+std::vector<contact_id> engine::purgeable(timestamp before) const {
+  // Pending texts would be sent to the purged number; suppressed ones and
+  // clinician tasks depended on an opt-out of the number itself.
+  std::set<std::uint64_t> texts_open;
+  for (const auto& [id, x] : outbox_.all()) {
+    if (x.status != outbound_status::sent && x.status != outbound_status::delivered &&
+        x.status != outbound_status::failed) {
+      texts_open.insert(x.contact.value());
+    }
+  }
+  std::set<std::uint64_t> chosen;
+  for (const auto& [id, c] : contacts_) {
+    if (c.purged || c.opt_keyword_seen || c.state != contact_state::closed || !c.closed_time ||
+        *c.closed_time >= before || texts_open.contains(id)) {
+      continue;
+    }
+    chosen.insert(id);
+  }
+  // An event that reached several contacts (a redial taking a callback's
+  // place) is rewritten only if all of them are purged, or replay would link
+  // a purged number with one still in clear.
+  std::map<std::uint64_t, std::vector<std::uint64_t>> reached;
+  for (const auto& [id, c] : contacts_) {
+    // A purged contact's events were rewritten with everything they reached.
+    if (c.purged) continue;
+    for (const std::uint64_t seq : c.personal_events) reached[seq].push_back(id);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = chosen.begin(); it != chosen.end();) {
+      const contact& c = contacts_.at(*it);
+      const bool linked_outside =
+          std::any_of(c.personal_events.begin(), c.personal_events.end(), [&](std::uint64_t seq) {
+            const auto& ids = reached.at(seq);
+            return std::any_of(ids.begin(), ids.end(),
+                               [&](std::uint64_t other) { return !chosen.contains(other); });
+          });
+      if (linked_outside) {
+        it = chosen.erase(it);
+        changed = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::vector<contact_id> out;
+  out.reserve(chosen.size());
+  for (const std::uint64_t id : chosen) out.push_back(contact_id{id});
+  return out;
+}
+
+void engine::on_retention_purge(const retention_purge& p) {
+  const auto candidates = purgeable(p.before);
+  for (const purged_contact& pc : p.contacts) {
+    if (!std::binary_search(candidates.begin(), candidates.end(), contact_id{pc.contact_id})) {
+      continue;
+    }
+    contact& c = contacts_.at(pc.contact_id);
+    c.from = pc.from_key;
+    for (contact_reply& r : c.replies) r.body = std::string{purged_body};
+    for (contact_message& m : c.inbound) m.body = std::string{purged_body};
+    outbox_.redact(c.id, pc.from_key);
+    c.purged = true;
+  }
+}
+
 std::string engine::dump() const {
   std::ostringstream o;
   const auto t = [](const std::optional<timestamp>& v) {
@@ -1577,6 +1723,9 @@ std::string engine::dump() const {
   };
   const auto nid = [](const std::optional<nurse_id>& v) {
     return v ? v->value() : std::string{"-"};
+  };
+  const auto num = [](const std::optional<std::uint64_t>& v) {
+    return v ? std::to_string(*v) : std::string{"-"};
   };
   o << "now " << to_micros(now_) << " applied " << stats_.applied << " last_seq " << stats_.last_seq
     << "\n";
@@ -1592,11 +1741,13 @@ std::string engine::dump() const {
       << "' state " << to_string(c.state) << " band " << triage_code(c.band) << " set_by "
       << to_string(c.band_set_by) << " nurse_triaged " << c.nurse_triaged << " rules ["
       << join(c.risk_rules, ",") << "] msgs " << c.messages_in << " offered " << nid(c.offered_to)
-      << "@" << t(c.offer_expires) << " nurse " << nid(c.nurse) << " answered "
+      << "@" << t(c.offer_expires) << " nurse " << nid(c.nurse) << " answered_by "
+      << nid(c.answered_by) << " shift " << num(c.answered_shift) << " answered "
       << t(c.answered_time) << " abandoned " << t(c.abandoned_time) << " closed "
       << t(c.closed_time) << " exit " << to_string(c.exit) << " outcome '" << c.outcome_code
       << "' level " << c.escalation_level << " next_esc " << t(c.next_escalation) << " next_widen "
-      << t(c.next_widening) << "\n";
+      << t(c.next_widening) << " personal [" << join_numbers(c.personal_events) << "] opt_seen "
+      << c.opt_keyword_seen << " purged " << c.purged << "\n";
     for (const triage_change& h : c.triage_history) {
       o << "  triage " << to_micros(h.at) << " " << triage_code(h.from) << "->" << triage_code(h.to)
         << " " << to_string(h.source) << " '" << h.by << "' '" << h.reason << "'\n";
@@ -1635,6 +1786,10 @@ std::string engine::dump() const {
       << t(n.wrap_up_until) << " on " << to_micros(n.signed_on_at) << " free "
       << to_micros(n.free_since) << " shift "
       << (n.shift_id ? std::to_string(*n.shift_id) : std::string{"-"}) << "\n";
+  }
+  for (const auto& [id, s] : shifts_) {
+    o << "shift " << id << " nurse '" << s.nurse.value() << "' started " << to_micros(s.started)
+      << " ended " << t(s.ended) << " handover " << num(s.handover_id) << "\n";
   }
   for (const auto& [key, ids] : by_sender_) {
     o << "sender '" << key << "'";

@@ -95,6 +95,26 @@ class engine {
   [[nodiscard]] const std::map<std::uint64_t, handover>& handovers() const { return handovers_; }
   [[nodiscard]] const handover* find_handover(std::uint64_t id) const;
 
+  // Closed contacts whose number and message bodies a retention purge with
+  // this cutoff would remove, in id order: closed before `before`, never sent
+  // an opt keyword, every outbound text finished, and sharing no event with a
+  // contact that stays. Deterministic, so live apply and replay agree.
+  [[nodiscard]] std::vector<contact_id> purgeable(timestamp before) const;
+
+  // Contacts whose timings, band, area, nurse or outcome may have changed in
+  // the last apply() (and contacts it created), in no particular order,
+  // possibly repeated: what the shift-log projection re-reads instead of
+  // every contact.
+  [[nodiscard]] const std::vector<contact_id>& touched() const { return touched_; }
+  // Shifts started or ended, and handovers created or acknowledged, by the
+  // last apply() (ids), for the shift log.
+  [[nodiscard]] const std::vector<std::uint64_t>& touched_shifts() const { return touched_shifts_; }
+  [[nodiscard]] const std::vector<std::uint64_t>& touched_handovers() const {
+    return touched_handovers_;
+  }
+  // Every shift started, by id (the start_shift seq), and one by id.
+  [[nodiscard]] const std::map<std::uint64_t, shift_record>& shifts() const { return shifts_; }
+  [[nodiscard]] const shift_record* find_shift(std::uint64_t id) const;
   // Response cars and incidents (DispatchCommand and CrewStatus events).
   [[nodiscard]] const dispatch::dispatch_board& board() const { return board_; }
   // Incidents `c` is linked to, in id order.
@@ -148,6 +168,8 @@ class engine {
   void on_wrap_up_done(const nurse_id& who, effects& out);
   void on_start_shift(const nurse_id& who, const start_shift& cmd, std::uint64_t seq, effects& out);
   void on_end_shift(const nurse_id& who, const end_shift& cmd, std::uint64_t seq, effects& out);
+  // Ends the nurse's shift record, if they are on one.
+  void close_shift(const nurse& n, std::optional<std::uint64_t> handover_id);
   void on_acknowledge_handover(const nurse_id& who, const acknowledge_handover& cmd, effects& out);
   [[nodiscard]] handover_contact handover_entry(const contact& c) const;
   // Cars on scene and unresolved dispatches for the contacts being handed
@@ -167,10 +189,15 @@ class engine {
   void release(contact& c, bool wrap_up);
   void close(contact& c);
   void abandon(contact& c, queue_exit why, std::uint64_t seq, effects& out);
-  contact& make_callback(const contact& from, std::uint64_t seq);
+  contact& make_callback(contact& from, std::uint64_t seq);
   void set_band(contact& c, triage_category band, band_source source, std::string by,
                 std::string reason, effects& out);
-  void apply_risk(contact& c, std::string_view text, effects& out);
+  void apply_risk(contact& c, const text_event& t, effects& out);
+  // Notes `c` in touched().
+  void mark(const contact& c);
+  // Records that event `seq` carried this contact's number or a message body.
+  void note_personal(contact& c, std::uint64_t seq);
+  void on_retention_purge(const retention_purge& p);
 
   void make_offer(contact& c, nurse& n, effects& out);
   void withdraw_offer(contact& c, withdraw_reason why, effects& out);
@@ -216,6 +243,10 @@ class engine {
   std::size_t waiting_calls_ = 0;
   std::size_t waiting_texts_ = 0;
 
+  std::vector<contact_id> touched_;
+  std::vector<std::uint64_t> touched_shifts_;
+  std::vector<std::uint64_t> touched_handovers_;
+  std::map<std::uint64_t, shift_record> shifts_;
   contact_timers offer_timers_;
   std::set<std::pair<timestamp, nurse_id>> wrap_up_timers_;
   // Sender key -> the person's contacts, in id order.

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -61,6 +62,13 @@ struct call_event {
 
 enum class opt_keyword { none, opt_out, opt_in, help };
 
+// What the risk scan found in a text when retention purged its body: replay
+// uses it instead of scanning words that are no longer there.
+struct recorded_risk {
+  std::optional<triage_category> raise_to;
+  std::vector<std::string> fired;
+};
+
 struct text_event {
   std::string message_id;
   std::string from;
@@ -77,6 +85,8 @@ struct text_event {
   bool opt_ambiguous = false;
   bool sender_blocked = false;
   std::string sender_key;
+  // Set when the body was purged (retention); `body` is then a placeholder.
+  std::optional<recorded_risk> purged_risk;
 };
 
 struct keyword_text {
@@ -196,9 +206,31 @@ struct outbound_result {
   std::string error;
 };
 
+// One contact whose message bodies and number a retention purge removes.
+struct purged_contact {
+  std::uint64_t contact_id = 0;
+  // What replaces the number: its keyed hash (adapters::sender_key).
+  std::string from_key;
+};
+
+// Retention: message bodies and personal identifiers of contacts closed
+// before `before` are purged, from memory and (by the shift-log projection,
+// in the same commit) from the logged events. Only the listed contacts that
+// the engine finds purgeable at apply time are purged (see
+// engine::purgeable), so live apply and replay purge the same ones.
+struct retention_purge {
+  timestamp before{};
+  // The last seq in the log when the purge was requested.
+  std::uint64_t through_seq = 0;
+  std::vector<purged_contact> contacts;
+};
+
+// The placeholder a purged message body becomes.
+inline constexpr std::string_view purged_body = "[purged]";
+
 using event_payload =
     std::variant<std::monostate, call_event, text_event, keyword_text, text_status, console_command,
-                 crew_status, timer_fired, outbound_result, dispatch_command>;
+                 crew_status, timer_fired, outbound_result, dispatch_command, retention_purge>;
 
 // One committed entry of the log.
 struct event {

@@ -80,6 +80,17 @@ std::vector<timing_record> timings_of(const engine& e) {
   return out;
 }
 
+std::optional<shift_figures> shift_figures_of(const engine& e, std::uint64_t id, timestamp now) {
+  const shift_record* s = e.find_shift(id);
+  if (!s) return std::nullopt;
+  shift_figures out{.shift = *s,
+                    .span = {s->started, s->ended.value_or(std::max(now, s->started))}};
+  for (const auto& [cid, c] : e.contacts()) {
+    if (c.answered_shift == id) ++out.answered_by_nurse;
+  }
+  return out;
+}
+
 figures compute(const std::vector<timing_record>& records, const window& w) {
   figures f;
   std::vector<duration> waits;

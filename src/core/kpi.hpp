@@ -157,6 +157,23 @@ struct report {
 [[nodiscard]] figures compute(const std::vector<timing_record>& records, const window& w);
 [[nodiscard]] report compute_report(const std::vector<timing_record>& records, const window& w);
 
+// A shift in a report (`report --shift`): its KPIs are those of every contact
+// offered in its window, whoever answered; `answered_by_nurse` counts the
+// contacts its own nurse answered on it (the first answer, so a contact handed
+// over counts for the shift that answered it).
+struct shift_figures {
+  shift_record shift;
+  window span;
+  std::uint64_t answered_by_nurse = 0;
+
+  friend bool operator==(const shift_figures&, const shift_figures&) = default;
+};
+
+// The shift `id` with its window [started, ended), or [started, now) while it
+// runs; nullopt for no such shift.
+[[nodiscard]] std::optional<shift_figures> shift_figures_of(const engine& e, std::uint64_t id,
+                                                            timestamp now);
+
 [[nodiscard]] std::string_view to_string(dimension d);
 // Stable names used in reports: "nhs111_option2", "local_line", ...
 [[nodiscard]] std::string_view route_name(route_of_access r);

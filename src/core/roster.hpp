@@ -60,4 +60,18 @@ struct nurse {
 [[nodiscard]] std::string_view to_string(nurse_state s);
 [[nodiscard]] std::string_view to_string(nurse_status s);
 
+// A shift as the log records it: start_shift until end_shift or sign-off.
+// Kept after it ends, for the shift log and `report --shift`.
+struct shift_record {
+  // The seq of the start_shift event.
+  std::uint64_t id = 0;
+  nurse_id nurse;
+  timestamp started{};
+  std::optional<timestamp> ended;
+  // The handover written at its end (the end_shift seq); unset after a sign-off.
+  std::optional<std::uint64_t> handover_id;
+
+  friend bool operator==(const shift_record&, const shift_record&) = default;
+};
+
 }  // namespace crisisline::core

@@ -165,4 +165,12 @@ std::vector<const outbound_text*> sms_outbox::pending() const {
   return out;
 }
 
+void sms_outbox::redact(contact_id contact, const std::string& to_key) {
+  for (auto& [id, x] : texts_) {
+    if (x.contact != contact) continue;
+    x.to = to_key;
+    x.body = std::string{purged_body};
+  }
+}
+
 }  // namespace crisisline::core

@@ -80,6 +80,10 @@ class sms_outbox {
   // A provider delivery status callback; statuses only move forward.
   void on_status(const text_status& s, effects& out);
 
+  // Retention: the texts to `contact` lose their body and are addressed to
+  // `to_key` (the number's keyed hash) instead of the number.
+  void redact(contact_id contact, const std::string& to_key);
+
   [[nodiscard]] const outbound_text* find(std::uint64_t id) const;
   // The text the provider knows by this id (status callbacks), if any.
   [[nodiscard]] const outbound_text* find_by_provider_id(const std::string& message_id) const;

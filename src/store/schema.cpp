@@ -65,6 +65,74 @@ CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
 CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql",
+    // Shift log: rows derived from the log by app::shift_log_projection inside
+    // the commits of the events they come from. Times are microseconds since
+    // the Unix epoch, UTC, like events.recorded_at.
+    R"sql(
+CREATE TABLE contact_timings (
+  contact_id            INTEGER PRIMARY KEY,  -- seq of the event that created the contact
+  channel               TEXT    NOT NULL,     -- call, text, callback
+  route                 TEXT    NOT NULL,     -- nhs111_option2, local_line, sms_keyword, ...
+  area                  TEXT    NOT NULL,     -- '' = the regional pool
+  band                  TEXT    NOT NULL,     -- triage band when it left the queue: A..G, '-'
+  offered_us            INTEGER,              -- reached the service by itself
+  answered_us           INTEGER,
+  abandoned_us          INTEGER,
+  abandon_threshold_us  INTEGER NOT NULL,     -- abandoned later than offered + this counts
+  lost                  INTEGER NOT NULL,     -- 1: lost by the telephony platform
+  callback_requested_us INTEGER,
+  callback_made_us      INTEGER,
+  closed_us             INTEGER,
+  outcome_code          TEXT    NOT NULL,     -- NHS outcome 01..06, 98, or ''
+  answered_by           TEXT,                 -- the nurse who answered first
+  shift_id              INTEGER,              -- answered_by's shift then (shifts.shift_id), if on one
+  updated_seq           INTEGER NOT NULL      -- the event that last changed this row
+);
+CREATE INDEX contact_timings_offered ON contact_timings(offered_us);
+CREATE INDEX contact_timings_answered_by ON contact_timings(answered_by, answered_us);
+CREATE INDEX contact_timings_shift ON contact_timings(shift_id);
+CREATE TABLE shifts (
+  shift_id    INTEGER PRIMARY KEY,  -- seq of the start_shift event
+  nurse       TEXT    NOT NULL,
+  started_us  INTEGER NOT NULL,
+  ended_us    INTEGER,              -- NULL while on shift
+  handover_id INTEGER,              -- handovers.handover_id written at its end; NULL after a sign-off
+  updated_seq INTEGER NOT NULL
+);
+CREATE INDEX shifts_nurse ON shifts(nurse, started_us);
+CREATE TABLE handovers (
+  handover_id        INTEGER PRIMARY KEY,  -- seq of the end_shift event
+  from_nurse         TEXT    NOT NULL,
+  to_nurse           TEXT,                 -- NULL: the open contacts went back to the queue
+  shift_id           INTEGER,              -- the shift that ended
+  created_us         INTEGER NOT NULL,
+  acknowledged_by    TEXT,
+  acknowledged_us    INTEGER,
+  open_conversations INTEGER NOT NULL,
+  pending_callbacks  INTEGER NOT NULL,
+  high_risk          INTEGER NOT NULL,
+  updated_seq        INTEGER NOT NULL
+);
+-- How far the shift log has been projected: equals MAX(events.seq) after
+-- every commit; lower only in a database from before the shift log.
+CREATE TABLE shift_log_progress (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  projected_seq INTEGER NOT NULL
+);
+INSERT INTO shift_log_progress(id, projected_seq) VALUES (1, 0);
+)sql",
+    // Retention: the one UPDATE the log allows is a one-way tombstone that
+    // rewrites a payload whose message bodies and numbers were purged.
+    R"sql(
+ALTER TABLE events ADD COLUMN purged INTEGER NOT NULL DEFAULT 0 CHECK (purged IN (0, 1));
+DROP TRIGGER events_append_only_update;
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+  WHEN NOT (OLD.purged = 0 AND NEW.purged = 1
+            AND NEW.seq IS OLD.seq AND NEW.recorded_at IS OLD.recorded_at
+            AND NEW.kind IS OLD.kind AND NEW.source IS OLD.source
+            AND NEW.source_event_id IS OLD.source_event_id AND NEW.actor IS OLD.actor)
+  BEGIN SELECT RAISE(ABORT, 'events is append-only (a payload may only be tombstoned, once)'); END;
+)sql",
 };
 
 }  // namespace
@@ -73,6 +141,8 @@ void configure_connection(connection& c) {
   c.exec("PRAGMA journal_mode=WAL");
   c.exec("PRAGMA synchronous=FULL");
   c.exec("PRAGMA foreign_keys=ON");
+  // A retention purge must not leave the purged bytes in freed pages.
+  c.exec("PRAGMA secure_delete=ON");
 }
 
 void migrate(connection& c) {

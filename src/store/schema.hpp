@@ -6,7 +6,7 @@ namespace crisisline::store {
 
 // Schema version this build writes. Older databases are migrated forward on
 // open; a newer one is refused rather than misread.
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 4;
 
 // Sets the connection pragmas every crisisline connection uses.
 void configure_connection(connection& c);

@@ -11,13 +11,22 @@
 
 namespace crisisline::store {
 writer::writer(const std::filesystem::path& path, writer_options opts, deliver_fn deliver,
-               fatal_fn on_fatal)
-    : path_(path), opts_(opts), deliver_(std::move(deliver)), on_fatal_(std::move(on_fatal)) {
+               fatal_fn on_fatal, projection* projection)
+    : path_(path),
+      opts_(opts),
+      deliver_(std::move(deliver)),
+      on_fatal_(std::move(on_fatal)),
+      projection_(projection) {
   // Open and migrate on the caller's thread so a bad path or a newer schema
   // fails start-up with a clear error instead of killing a thread.
   auto db = std::make_shared<connection>(path);
   configure_connection(*db);
   migrate(*db);
+  if (projection_ != nullptr) {
+    transaction tx(*db);
+    projection_->catch_up(*db);
+    tx.commit();
+  }
   // Checkpoints are ours to schedule, on the second connection.
   db->exec("PRAGMA wal_autocheckpoint=0");
   db->exec("PRAGMA journal_size_limit=67108864");
@@ -136,8 +145,10 @@ void writer::run_with(connection& db) {
             insert.bind(5, r.actor);
             insert.bind_blob(6, r.payload);
             if (insert.step()) {
-              out.push_back({static_cast<std::uint64_t>(insert.column_int(0)), false});
+              const auto seq = static_cast<std::uint64_t>(insert.column_int(0));
+              out.push_back({seq, false});
               insert.reset();
+              if (projection_ != nullptr) projection_->apply(db, seq, r);
               continue;
             }
             insert.reset();

@@ -14,6 +14,7 @@
 #include "metrics/histogram.hpp"
 #include "store/audit.hpp"
 #include "store/database.hpp"
+#include "store/projection.hpp"
 
 namespace crisisline::store {
 
@@ -76,8 +77,11 @@ class writer {
   enum class submit_status { accepted, backlog_full, stopped };
 
   // Opens (creating and migrating) the database and starts the threads.
+  // `projection`, if given, must outlive the writer; it is caught up with the
+  // log here (on the caller's thread) and then fed every new event inside its
+  // commit.
   writer(const std::filesystem::path& path, writer_options opts, deliver_fn deliver,
-         fatal_fn on_fatal);
+         fatal_fn on_fatal, projection* projection = nullptr);
   ~writer();
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
@@ -119,6 +123,7 @@ class writer {
   writer_options opts_;
   deliver_fn deliver_;
   fatal_fn on_fatal_;
+  projection* projection_ = nullptr;
   writer_metrics metrics_;
   std::atomic<bool> healthy_{true};
 

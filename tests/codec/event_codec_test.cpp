@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "codec/dispatch_codec.hpp"
 #include "codec/event_codec.hpp"
 
 using namespace crisisline;
@@ -126,6 +127,58 @@ TEST_CASE("ingest refuses events that would break idempotency or carry nothing")
   e = valid_text();
   e.mutable_call()->set_call_id("CA1");
   CHECK_THAT(*codec::ingest_problem(e), Catch::Contains("call.status"));
+}
+
+TEST_CASE("a purged text keeps what the risk scan found, and a retention purge converts") {
+  v1::Event e;
+  auto* t = e.mutable_text();
+  t->set_message_id("SM1");
+  t->set_body("[purged]");
+  t->set_body_purged(true);
+  t->add_purged_risk_rules("means_paracetamol");
+  t->set_purged_risk_band(v1::TRIAGE_B);
+  const auto text = std::get<core::text_event>(codec::to_core(e).payload);
+  REQUIRE(text.purged_risk.has_value());
+  CHECK(text.purged_risk->raise_to == core::triage_category::b);
+  CHECK(text.purged_risk->fired == std::vector<std::string>{"means_paracetamol"});
+  t->set_body_purged(false);
+  CHECK_FALSE(std::get<core::text_event>(codec::to_core(e).payload).purged_risk.has_value());
+
+  v1::Event p;
+  auto* r = p.mutable_retention_purge();
+  *r->mutable_before() = codec::to_proto_time(core::from_micros(7'000'000));
+  r->set_through_seq(41);
+  auto* c = r->add_contacts();
+  c->set_contact_id(3);
+  c->set_from_key("abc");
+  const auto purge = std::get<core::retention_purge>(codec::to_core(p).payload);
+  CHECK(core::to_micros(purge.before) == 7'000'000);
+  CHECK(purge.through_seq == 41);
+  REQUIRE(purge.contacts.size() == 1);
+  CHECK(purge.contacts[0].contact_id == 3);
+  CHECK(purge.contacts[0].from_key == "abc");
+  CHECK(codec::payload_kind(p) == "retention_purge");
+
+  // Clients cannot send either.
+  p.set_source("x");
+  p.set_source_event_id("1");
+  CHECK(codec::ingest_problem(p).has_value());
+  e.set_source("x");
+  e.set_source_event_id("2");
+  t->set_body_purged(true);
+  CHECK(codec::ingest_problem(e).has_value());
+}
+
+TEST_CASE("triage categories convert to protobuf and back") {
+  for (const auto c :
+       {core::triage_category::unspecified, core::triage_category::a, core::triage_category::b,
+        core::triage_category::c, core::triage_category::d, core::triage_category::e,
+        core::triage_category::f, core::triage_category::g}) {
+    v1::Event e;
+    e.mutable_console()->mutable_set_triage()->set_category(codec::to_proto(c));
+    const auto cmd = std::get<core::console_command>(codec::to_core(e).payload);
+    CHECK(std::get<core::set_triage>(cmd.action).category == c);
+  }
 }
 
 TEST_CASE("shift, handover and crisis-plan commands and sender keys reach the core") {

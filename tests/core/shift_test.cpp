@@ -302,3 +302,34 @@ TEST_CASE("a crisis plan is a kind of note, other kinds and empty notes are refu
   CHECK(rejected(h.console("n1", add_note{a, "", ""})));
   CHECK(h.state() == before);
 }
+
+TEST_CASE(
+    "shift records: kept after the shift, ended by end_shift or sign-off, never by a refusal") {
+  harness h;
+  h.console("amy", start_shift{});
+  const auto amy_shift = h.seq;
+  h.console("amy", start_shift{});
+  CHECK(h.eng.shifts().size() == 1);
+  CHECK(h.eng.touched_shifts().empty());
+  h.console("ben", start_shift{});
+  const auto ben_shift = h.seq;
+
+  h.advance(seconds(3600));
+  h.console("amy", end_shift{});
+  const auto handover_id = h.seq;
+  const shift_record* amy = h.eng.find_shift(amy_shift);
+  REQUIRE(amy != nullptr);
+  CHECK(amy->nurse == nurse_id{"amy"});
+  CHECK(amy->ended == h.now);
+  CHECK(amy->handover_id == handover_id);
+  CHECK(h.eng.touched_shifts() == std::vector<std::uint64_t>{amy_shift});
+  CHECK(h.eng.touched_handovers() == std::vector<std::uint64_t>{handover_id});
+
+  h.advance(seconds(60));
+  h.console("ben", nurse_sign_off{});
+  const shift_record* ben = h.eng.find_shift(ben_shift);
+  REQUIRE(ben != nullptr);
+  CHECK(ben->ended == h.now);
+  CHECK_FALSE(ben->handover_id.has_value());
+  CHECK(h.eng.find_shift(handover_id) == nullptr);
+}

@@ -47,6 +47,21 @@ TEST_CASE("the server answers health, readiness and metrics once it listens") {
   CHECK(m.body.find("process_cpu_seconds_total") != std::string::npos);
 }
 
+TEST_CASE("every committed event is projected into the shift log inside its commit") {
+  server_fixture s;
+  REQUIRE(results_of(s.post_json("/v1/events", text_batch({"a", "b", "a"}))).size() == 3);
+  // One scrape, so a timer event committed in between cannot split the pair.
+  const std::string body = s.get("/metrics").body;
+  const auto value = [&](const std::string& name) {
+    const auto pos = body.find("\n" + name + " ");
+    REQUIRE(pos != std::string::npos);
+    return std::stoull(body.substr(pos + name.size() + 2));
+  };
+  CHECK(value("crisisline_events_committed_total") >= 2);
+  CHECK(value("crisisline_shift_log_events_total") == value("crisisline_events_committed_total"));
+  CHECK(body.find("# TYPE crisisline_shift_log_cpu_seconds_total counter") != std::string::npos);
+}
+
 TEST_CASE("the web console is served from the binary at / without a token") {
   server_fixture s;
   const auto page = s.get("/");

@@ -303,7 +303,7 @@ TEST_CASE("report refuses what it cannot do with a clear message and exit 2") {
   const morning m;
   const auto shift = m.run({"report", "--db", m.db.string(), "--shift", "7"});
   CHECK(shift.exit_code == 2);
-  CHECK(has(shift.err, "--shift is not available yet"));
+  CHECK(has(shift.err, "there is no shift 7"));
   const auto bad_time = m.run(
       {"report", "--db", m.db.string(), "--from", "yesterday", "--to", "2024-05-02T00:00:00Z"});
   CHECK(bad_time.exit_code == 2);

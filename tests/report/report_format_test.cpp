@@ -100,6 +100,35 @@ TEST_CASE("supervisors get the KPIs over HTTP from the live state") {
     CHECK(r.content_type.starts_with("text/csv"));
     CHECK(r.body.find("all,all,offered,2\n") != std::string::npos);
   }
+  SECTION("a shift: its window up to now while it runs, with its nurse's own answers") {
+    l.h.advance(core::seconds(60));
+    (void)l.h.console("omar", core::start_shift{});
+    const auto shift = l.h.eng.stats().last_seq;
+    // The callback owed to CA2's caller is offered to omar at once; he makes it.
+    const auto offer = l.h.nurse_of("omar").offered_contact;
+    REQUIRE(offer.has_value());
+    l.h.advance(core::seconds(8));
+    (void)l.h.accept("omar", offer->value());
+    l.h.advance(core::seconds(130));
+    const auto r = l.get("/v1/reports/kpi?shift=" + std::to_string(shift));
+    REQUIRE(r.status == 200);
+    const auto doc = json::parse(r.body).as_object();
+    CHECK(doc.at("from").as_string() == iso8601(l.h.now - core::seconds(138)).c_str());
+    CHECK(doc.at("to").as_string() == iso8601(l.h.now).c_str());
+    const auto& s = doc.at("shift").as_object();
+    CHECK(s.at("nurse") == "omar");
+    CHECK(s.at("ended").is_null());
+    CHECK(s.at("answered_by_nurse").to_number<std::uint64_t>() == 1);
+    // CA1 and CA2, and the callback's request, came before the shift.
+    const auto& all = doc.at("splits").as_array().at(0).as_object();
+    CHECK(all.at("offered").to_number<std::uint64_t>() == 0);
+    CHECK(all.at("callbacks_offered").to_number<std::uint64_t>() == 0);
+
+    const auto unknown = l.get("/v1/reports/kpi?shift=999");
+    CHECK(unknown.status == 404);
+    CHECK(json::parse(unknown.body).at("error") == "unknown_shift");
+    CHECK(l.get("/v1/reports/kpi?shift=-4").status == 400);
+  }
   SECTION("errors") {
     CHECK(l.get("/v1/reports/kpi?from=2024-05-01", "").status == 401);
     CHECK(l.get("/v1/reports/kpi?from=2024-05-01", "wrong").status == 401);

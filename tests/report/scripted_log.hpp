@@ -59,6 +59,35 @@ class scripted_log {
     fill(*e.mutable_console());
     return add(std::move(e));
   }
+  std::uint64_t sign_on(const std::string& nurse) {
+    return console(nurse, [](v1::ConsoleCommand& c) { c.mutable_sign_on(); });
+  }
+  std::uint64_t sign_off(const std::string& nurse) {
+    return console(nurse, [](v1::ConsoleCommand& c) { c.mutable_sign_off(); });
+  }
+  std::uint64_t accept(const std::string& nurse, std::uint64_t contact) {
+    return console(nurse,
+                   [&](v1::ConsoleCommand& c) { c.mutable_accept()->set_contact_id(contact); });
+  }
+  std::uint64_t close(const std::string& nurse, std::uint64_t contact, const std::string& outcome) {
+    return console(nurse, [&](v1::ConsoleCommand& c) {
+      c.mutable_close()->set_contact_id(contact);
+      c.mutable_close()->set_outcome_code(outcome);
+    });
+  }
+  // Any event: `fill` sets its payload (and may change the envelope).
+  template <typename Fill>
+  std::uint64_t custom(const std::string& source, Fill fill) {
+    v1::Event e = envelope(source);
+    fill(e);
+    return add(std::move(e));
+  }
+  // An event built elsewhere (e.g. a planned retention purge), recorded now.
+  std::uint64_t prepared(v1::Event e) {
+    *e.mutable_recorded_time() = codec::to_proto_time(now_);
+    return add(std::move(e));
+  }
+  [[nodiscard]] const v1::Event& event(std::uint64_t seq) const { return events_.at(seq - 1); }
   std::uint64_t timer() {
     v1::Event e = envelope("system");
     e.clear_source_event_id();
@@ -66,17 +95,20 @@ class scripted_log {
     return add(std::move(e));
   }
 
-  // Commits everything in one transaction, as a group commit would.
-  void commit() {
+  // Commits every event added since the last commit in one transaction, as a
+  // group commit would, feeding `projection` if given.
+  void commit(store::projection* projection = nullptr) {
     std::promise<std::vector<store::commit_result>> done;
     {
       store::writer w(
           db_, store::writer_options{}, [](std::function<void()> fn) { fn(); },
           [](const std::string& what) {
             std::fprintf(stderr, "commit failed: %s\n", what.c_str());
-          });
+          },
+          projection);
       std::vector<store::event_record> records;
-      for (const v1::Event& e : events_) {
+      for (std::size_t i = committed_; i < events_.size(); ++i) {
+        const v1::Event& e = events_[i];
         records.push_back(store::event_record{
             .recorded_at_us = core::to_micros(codec::from_proto_time(e.recorded_time())),
             .kind = std::string(codec::payload_kind(e)),
@@ -94,9 +126,10 @@ class scripted_log {
     }
     const auto results = done.get_future().get();
     for (std::size_t i = 0; i < results.size(); ++i) {
-      if (results[i].seq != i + 1 || results[i].duplicate)
+      if (results[i].seq != committed_ + i + 1 || results[i].duplicate)
         throw std::runtime_error("unexpected seq");
     }
+    committed_ += results.size();
   }
 
  private:
@@ -117,6 +150,7 @@ class scripted_log {
   std::filesystem::path db_;
   core::timestamp now_{};
   std::vector<v1::Event> events_;
+  std::size_t committed_ = 0;
 };
 
 struct run_result {

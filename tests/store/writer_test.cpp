@@ -11,6 +11,7 @@
 #include "store/database.hpp"
 #include "store/event_reader.hpp"
 #include "store/schema.hpp"
+#include "store/tombstone.hpp"
 #include "store/writer.hpp"
 #include "temp_db.hpp"
 
@@ -105,6 +106,53 @@ TEST_CASE("the events table is append-only") {
       "VALUES(1, 'text', 's', 'a', 'x', x'00')");
   CHECK_THROWS_WITH(c.exec("UPDATE events SET kind = 'call'"), Catch::Contains("append-only"));
   CHECK_THROWS_WITH(c.exec("DELETE FROM events"), Catch::Contains("append-only"));
+}
+
+TEST_CASE("the only change the log allows is one tombstone per event, rewriting its payload") {
+  temp_db tmp;
+  connection c(tmp.path());
+  configure_connection(c);
+  migrate(c);
+  c.exec(
+      "INSERT INTO events(recorded_at, kind, source, source_event_id, actor, payload) "
+      "VALUES(1, 'text', 's', 'a', 'x', x'01'), (2, 'text', 's', 'b', 'x', x'02')");
+  const auto payload_of = [&](int seq) {
+    statement st(c, "SELECT payload, purged FROM events WHERE seq = ?1");
+    st.bind(1, std::int64_t{seq});
+    REQUIRE(st.step());
+    return std::string(st.column_blob(0)) + "/" + std::to_string(st.column_int(1));
+  };
+
+  SECTION("a tombstone rewrites the payload and marks the row, once") {
+    tombstone(c, 1, "purged");
+    CHECK(payload_of(1) == "purged/1");
+    CHECK(payload_of(2) == std::string("\x02") + "/0");
+    CHECK_THROWS_WITH(tombstone(c, 1, "again"), Catch::Contains("already purged"));
+    CHECK_THROWS_WITH(tombstone(c, 9, "x"), Catch::Contains("does not exist"));
+    CHECK(payload_of(1) == "purged/1");
+  }
+  SECTION("any other UPDATE or DELETE is refused") {
+    for (const char* sql : {
+             "UPDATE events SET payload = x'09' WHERE seq = 1",
+             "UPDATE events SET purged = 1, kind = 'call' WHERE seq = 1",
+             "UPDATE events SET purged = 1, actor = 'y' WHERE seq = 1",
+             "UPDATE events SET purged = 1, recorded_at = 5 WHERE seq = 1",
+             "UPDATE events SET purged = 1, source_event_id = 'z' WHERE seq = 1",
+             "UPDATE events SET purged = 1, seq = 7 WHERE seq = 1",
+             "DELETE FROM events WHERE seq = 2",
+         }) {
+      INFO(sql);
+      CHECK_THROWS_WITH(c.exec(sql), Catch::Contains("append-only"));
+    }
+    tombstone(c, 1, "purged");
+    // A tombstone is one-way: never un-purged, never rewritten again.
+    CHECK_THROWS_WITH(c.exec("UPDATE events SET purged = 0 WHERE seq = 1"),
+                      Catch::Contains("append-only"));
+    CHECK_THROWS_WITH(c.exec("UPDATE events SET payload = x'01' WHERE seq = 1"),
+                      Catch::Contains("append-only"));
+    CHECK_THROWS_WITH(c.exec("DELETE FROM events WHERE seq = 1"), Catch::Contains("append-only"));
+    CHECK(payload_of(1) == "purged/1");
+  }
 }
 
 TEST_CASE("the writer assigns increasing seqs and delivers results in submission order") {
@@ -318,6 +366,75 @@ TEST_CASE("the log reads back in seq order after reopening") {
   CHECK(payloads[9] == "payload-9");
   std::uint64_t since_count = r.for_each(7, [](const stored_event&) {});
   CHECK(since_count == 3);
+}
+
+namespace {
+
+// Writes one row per projected event into its own table, and can be told to
+// fail on a given seq.
+class recording_projection final : public projection {
+ public:
+  std::vector<std::uint64_t> applied;
+  std::uint64_t caught_up_to = 0;
+  std::uint64_t fail_on = 0;
+
+  void catch_up(connection& db) override {
+    db.exec("CREATE TABLE IF NOT EXISTS projected(seq INTEGER PRIMARY KEY, payload BLOB)");
+    caught_up_to = static_cast<std::uint64_t>(db.query_int("SELECT COUNT(*) FROM events"));
+  }
+  void apply(connection& db, std::uint64_t seq, const event_record& r) override {
+    if (seq == fail_on) throw error(0, "projection refused");
+    statement st(db, "INSERT INTO projected(seq, payload) VALUES(?1, ?2)");
+    st.bind(1, static_cast<std::int64_t>(seq));
+    st.bind_blob(2, r.payload);
+    (void)st.step();
+    applied.push_back(seq);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a projection sees each new event once, in seq order, and never a duplicate") {
+  temp_db tmp;
+  fake_io io;
+  recording_projection p;
+  {
+    writer w(tmp.path(), {}, io.deliver(), fail_test(), &p);
+    std::vector<commit_result> got;
+    REQUIRE(w.submit({record("a"), record("b"), record("a"), record("c")},
+                     [&](std::vector<commit_result> r) { got = std::move(r); }) ==
+            writer::submit_status::accepted);
+    io.run(1);
+    REQUIRE(got.size() == 4);
+    CHECK(got[2].duplicate);
+  }
+  CHECK(p.applied == std::vector<std::uint64_t>{1, 2, 3});
+  connection c(tmp.path());
+  CHECK(c.query_int("SELECT COUNT(*) FROM projected") == 3);
+
+  // Reopened: catch_up runs first and sees everything already in the log.
+  recording_projection again;
+  { writer w(tmp.path(), {}, io.deliver(), fail_test(), &again); }
+  CHECK(again.caught_up_to == 3);
+}
+
+TEST_CASE("a failing projection fails the commit: neither the events nor its rows are stored") {
+  temp_db tmp;
+  fake_io io;
+  recording_projection p;
+  p.fail_on = 2;
+  std::promise<std::string> fatal;
+  {
+    writer w(
+        tmp.path(), {}, io.deliver(), [&](const std::string& what) { fatal.set_value(what); }, &p);
+    REQUIRE(w.submit({record("a"), record("b")}, [](std::vector<commit_result>) {
+      FAIL("a failed commit was acknowledged");
+    }) == writer::submit_status::accepted);
+    CHECK(fatal.get_future().get().find("projection refused") != std::string::npos);
+  }
+  connection c(tmp.path());
+  CHECK(c.query_int("SELECT COUNT(*) FROM events") == 0);
+  CHECK(c.query_int("SELECT COUNT(*) FROM projected") == 0);
 }
 
 namespace {
