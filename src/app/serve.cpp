@@ -131,11 +131,6 @@ int serve(const serve_options& opts) {
           std::_Exit(exit_commit_failed);
         },
         &shift_log);
-    const auto& c = shift_log.last_catch_up();
-    log::info("shift log up to date", {{"events_replayed", c.replayed},
-                                       {"events_projected", c.projected},
-                                       {"seconds", c.seconds},
-                                       {"cpu_seconds", c.cpu_seconds}});
   } catch (const std::exception& e) {
     log::error("cannot open the event log",
                {{"path", std::string_view(sc.path())}, {"error", std::string_view(e.what())}});

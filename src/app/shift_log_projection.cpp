@@ -142,6 +142,10 @@ void shift_log_projection::catch_up(store::connection& db) {
   catch_up_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   catch_up_.cpu_seconds = static_cast<double>(thread_cpu_ns() - cpu_started) / 1e9;
+  log::info("shift log up to date", {{"events_replayed", catch_up_.replayed},
+                                     {"events_projected", catch_up_.projected},
+                                     {"seconds", catch_up_.seconds},
+                                     {"cpu_seconds", catch_up_.cpu_seconds}});
 }
 
 void shift_log_projection::apply(store::connection& db, std::uint64_t seq,

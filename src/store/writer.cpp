@@ -22,11 +22,6 @@ writer::writer(const std::filesystem::path& path, writer_options opts, deliver_f
   auto db = std::make_shared<connection>(path);
   configure_connection(*db);
   migrate(*db);
-  if (projection_ != nullptr) {
-    transaction tx(*db);
-    projection_->catch_up(*db);
-    tx.commit();
-  }
   // Checkpoints are ours to schedule, on the second connection.
   db->exec("PRAGMA wal_autocheckpoint=0");
   db->exec("PRAGMA journal_size_limit=67108864");
@@ -102,6 +97,14 @@ void writer::run_with(connection& db) {
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
         "ON CONFLICT(source, source_event_id) DO NOTHING RETURNING seq");
     statement find(db, "SELECT seq FROM events WHERE source = ?1 AND source_event_id = ?2");
+    // On this thread, so the server's own recovery (on the caller's thread)
+    // runs at the same time; commits queue behind it. A failure here is
+    // fail-stop like a failed commit.
+    if (projection_ != nullptr) {
+      transaction tx(db);
+      projection_->catch_up(db);
+      tx.commit();
+    }
     // The audit chain's head; this thread is its only writer.
     auto [chain_seq, chain_hash] = audit_head(db);
     std::vector<submission> batch;

@@ -77,9 +77,10 @@ class writer {
   enum class submit_status { accepted, backlog_full, stopped };
 
   // Opens (creating and migrating) the database and starts the threads.
-  // `projection`, if given, must outlive the writer; it is caught up with the
-  // log here (on the caller's thread) and then fed every new event inside its
-  // commit.
+  // `projection`, if given, must outlive the writer; the writer thread first
+  // catches it up with the log (before any commit, while the caller may
+  // recover) and then feeds it every new event inside its commit. Read its
+  // state only after stop().
   writer(const std::filesystem::path& path, writer_options opts, deliver_fn deliver,
          fatal_fn on_fatal, projection* projection = nullptr);
   ~writer();
