@@ -173,10 +173,9 @@ struct queue_changed {
   friend bool operator==(const queue_changed&, const queue_changed&) = default;
 };
 
-using effect =
-    std::variant<notice, offer_made, offer_withdrawn, contact_assigned, command_rejected, send_text,
-                 dispatch::crew_alert, dispatch::crew_stand_down, dispatch_update, contact_changed,
-                 nurse_changed, queue_changed>;
+using effect = std::variant<notice, offer_made, offer_withdrawn, contact_assigned, command_rejected,
+                            send_text, dispatch::crew_alert, dispatch::crew_stand_down,
+                            dispatch_update, contact_changed, nurse_changed, queue_changed>;
 using effects = std::vector<effect>;
 
 }  // namespace crisisline::core
