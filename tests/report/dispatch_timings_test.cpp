@@ -246,3 +246,144 @@ TEST_CASE("dispatch_timings rows for a scripted log are the ones worked out by h
     CHECK(table_dump(staged.path()) == expected);
   }
 }
+
+namespace {
+
+core::timestamp at(std::string_view iso) {
+  return crisisline::app::parse_utc(iso).value();
+}
+
+kpi::dispatch_timing assignment(std::uint64_t incident, core::triage_category category,
+                                std::string_view raised, std::string_view assigned) {
+  return kpi::dispatch_timing{.incident = core::incident_id{incident},
+                              .assignment = 1,
+                              .unit = core::unit_id{"u1"},
+                              .category = category,
+                              .raised = at(raised),
+                              .assigned = at(assigned)};
+}
+
+}  // namespace
+
+TEST_CASE("dispatch KPIs per category for timings whose figures are known in advance") {
+  using namespace std::chrono_literals;
+  const auto b = core::triage_category::b;
+  const auto f = core::triage_category::f;
+  const std::optional<core::duration> target = std::chrono::duration_cast<core::duration>(30min);
+  // Category B, target 30 min, window [09:00, 10:00):
+  // - incident 1 raised 09:00; unit 1 assigned 09:00, alerted +10 s, acknowledged
+  //   +40 s, on scene 09:30 (exactly 30 min: within); unit 2 assigned 09:05,
+  //   alerted +20 s, acknowledgement skipped, on scene 09:40 (not the first).
+  // - incident 2 raised 09:10, never assigned: not within target.
+  // - incident 3 raised 09:20; assigned 09:21, alerted +30 s, acknowledged +60 s,
+  //   on scene 09:50:01 (30 min 1 s after the raise: not within).
+  // - incident 4 raised 09:59, assigned 10:00 (the next window), on scene 10:20:
+  //   within, and counted with the incidents raised in this window.
+  // - incident 6 raised 08:50 (last window), assigned 09:00:30, not alerted yet.
+  // Category F (no target): incident 5 raised 09:40, assigned 09:41, alerted +5 s.
+  auto a1 = assignment(1, b, "2024-06-01T09:00:00Z", "2024-06-01T09:00:00Z");
+  a1.alerted = at("2024-06-01T09:00:10Z");
+  a1.acknowledged = at("2024-06-01T09:00:40Z");
+  a1.on_scene = at("2024-06-01T09:30:00Z");
+  auto a2 = assignment(1, b, "2024-06-01T09:00:00Z", "2024-06-01T09:05:00Z");
+  a2.assignment = 2;
+  a2.alerted = at("2024-06-01T09:05:20Z");
+  a2.skipped = {core::unit_state::acknowledged};
+  a2.on_scene = at("2024-06-01T09:40:00Z");
+  auto a3 = assignment(3, b, "2024-06-01T09:20:00Z", "2024-06-01T09:21:00Z");
+  a3.alerted = at("2024-06-01T09:21:30Z");
+  a3.acknowledged = at("2024-06-01T09:22:00Z");
+  a3.on_scene = at("2024-06-01T09:50:01Z");
+  auto a4 = assignment(4, b, "2024-06-01T09:59:00Z", "2024-06-01T10:00:00Z");
+  a4.alerted = at("2024-06-01T10:00:01Z");
+  a4.on_scene = at("2024-06-01T10:20:00Z");
+  auto a6 = assignment(6, b, "2024-06-01T08:50:00Z", "2024-06-01T09:00:30Z");
+  auto a5 = assignment(5, f, "2024-06-01T09:40:00Z", "2024-06-01T09:41:00Z");
+  a5.alerted = at("2024-06-01T09:41:05Z");
+
+  const auto incident = [&](std::uint64_t id, core::triage_category c, std::string_view raised,
+                            std::optional<std::string_view> first_on_scene) {
+    return kpi::incident_timing{
+        .incident = core::incident_id{id},
+        .category = c,
+        .raised = at(raised),
+        .target = c == b ? target : std::nullopt,
+        .first_on_scene = first_on_scene ? std::optional{at(*first_on_scene)} : std::nullopt};
+  };
+  const std::vector<kpi::incident_timing> incidents{
+      incident(1, b, "2024-06-01T09:00:00Z", "2024-06-01T09:30:00Z"),
+      incident(2, b, "2024-06-01T09:10:00Z", std::nullopt),
+      incident(3, b, "2024-06-01T09:20:00Z", "2024-06-01T09:50:01Z"),
+      incident(4, b, "2024-06-01T09:59:00Z", "2024-06-01T10:20:00Z"),
+      incident(5, f, "2024-06-01T09:40:00Z", std::nullopt),
+      incident(6, b, "2024-06-01T08:50:00Z", std::nullopt)};
+  const kpi::window w{at("2024-06-01T09:00:00Z"), at("2024-06-01T10:00:00Z")};
+
+  const auto splits = kpi::compute_dispatch({a1, a2, a3, a4, a5, a6}, incidents, w);
+  REQUIRE(splits.size() == 2);
+  CHECK(splits[0].category == "B");
+  const kpi::dispatch_figures& fb = splits[0].values;
+  CHECK(fb.assignments == 4);
+  // Alerts after 10, 20 and 30 s (incident 6's unit not alerted yet).
+  CHECK(fb.to_alert_median == core::duration{20s});
+  CHECK(fb.to_alert_p90 == core::duration{30s});
+  // Acknowledged after 40 and 60 s; the skipped acknowledgement is left out.
+  CHECK(fb.to_acknowledged_median == core::duration{40s});
+  CHECK(fb.to_acknowledged_p90 == core::duration{60s});
+  // On scene 29 min 1 s, 30 min and 35 min after assignment.
+  CHECK(fb.to_on_scene_median == core::duration{30min});
+  CHECK(fb.to_on_scene_p90 == core::duration{35min});
+  CHECK(fb.incidents_with_target == 4);
+  CHECK(fb.on_scene_within_target == 2);
+  CHECK(fb.on_scene_within_target_share == 0.5);
+
+  CHECK(splits[1].category == "F");
+  const kpi::dispatch_figures& ff = splits[1].values;
+  CHECK(ff.assignments == 1);
+  CHECK(ff.to_alert_median == core::duration{5s});
+  CHECK_FALSE(ff.to_acknowledged_median);
+  CHECK(ff.incidents_with_target == 0);
+  CHECK_FALSE(ff.on_scene_within_target_share);
+
+  CHECK(kpi::compute_dispatch({a1}, incidents,
+                              {at("2024-06-02T00:00:00Z"), at("2024-06-03T00:00:00Z")})
+            .empty());
+}
+
+TEST_CASE("report shows the dispatch figures of a replayed log in text, CSV and JSON") {
+  using namespace std::chrono_literals;
+  temp_db db;
+  scripted_log log(db.path());
+  dispatch_log(log);
+  log.commit();
+  core::engine engine(with_cars());
+  (void)crisisline::app::replay_into(db.path(), engine);
+  const auto r = kpi::report_of(engine, {at("2024-06-01T00:00:00Z"), at("2024-06-02T00:00:00Z")});
+
+  REQUIRE(r.dispatch.size() == 1);
+  const kpi::dispatch_figures& f = r.dispatch[0].values;
+  CHECK(f.assignments == 2);
+  // u1 alerted after 5 s, u2 after 10 s; only u1 acknowledged (35 s) and
+  // reached the scene (18 min after assignment, 19 after the raise: within).
+  CHECK(f.to_alert_median == core::duration{5s});
+  CHECK(f.to_alert_p90 == core::duration{10s});
+  CHECK(f.to_acknowledged_median == core::duration{35s});
+  CHECK(f.to_on_scene_median == core::duration{18min});
+  // Incident 2's unit was stood down before the scene: not within target.
+  CHECK(f.incidents_with_target == 2);
+  CHECK(f.on_scene_within_target_share == 0.5);
+
+  const crisisline::app::report_source src{.description = "test", .as_of = {}, .shift = {}};
+  const std::string csv = crisisline::app::render_csv(r);
+  CHECK_THAT(csv, Catch::Contains("dispatch_category,B,assignments,2\n"));
+  CHECK_THAT(csv, Catch::Contains("dispatch_category,B,to_on_scene_median_seconds,1080.0000\n"));
+  CHECK_THAT(csv, Catch::Contains("dispatch_category,B,on_scene_within_target_share,0.5000\n"));
+  CHECK_THAT(csv, Catch::Contains("dispatch_category,B,to_acknowledged_p90_seconds,35.0000\n"));
+  const std::string json = crisisline::app::render_json(r, src);
+  CHECK_THAT(json, Catch::Contains(R"("dispatch":[{"category":"B","assignments":2,)"));
+  CHECK_THAT(json, Catch::Contains(R"("on_scene_within_target_share":5E-1)"));
+  const std::string text = crisisline::app::render_text(r, src);
+  CHECK_THAT(text, Catch::Contains("Response-car dispatch, by triage category"));
+  CHECK_THAT(text, Catch::Contains("1080.0 s"));
+  CHECK_THAT(text, Catch::Contains("50.0%"));
+}
