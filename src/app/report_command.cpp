@@ -66,7 +66,7 @@ int report(const report_options& o) {
     if (!shift) return usage_error("there is no shift " + std::to_string(*shift_id));
     w = shift->span;
   }
-  const auto r = core::kpi::compute_report(core::kpi::timings_of(engine), w);
+  const auto r = core::kpi::report_of(engine, w);
   const report_source src{
       .description = "event log " + o.db_path + " up to seq " + std::to_string(replayed.last_seq),
       .as_of = replayed.last_recorded,

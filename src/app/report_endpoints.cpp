@@ -82,7 +82,7 @@ net::http_response kpi_response(const net::http_request& req, const core::engine
     }
     w = {*from, *to};
   }
-  const auto r = core::kpi::compute_report(core::kpi::timings_of(engine), w);
+  const auto r = core::kpi::report_of(engine, w);
   const report_source src{
       .description = "live state up to seq " + std::to_string(engine.stats().last_seq),
       .as_of = now,

@@ -69,6 +69,34 @@ std::vector<measure> measures_of(const kpi::figures& f) {
           {"callbacks_within_10min_share", f.callbacks_within_10min_share}};
 }
 
+std::vector<measure> measures_of(const kpi::dispatch_figures& f) {
+  return {{"assignments", f.assignments},
+          {"to_alert_median_seconds", secs(f.to_alert_median)},
+          {"to_alert_p90_seconds", secs(f.to_alert_p90)},
+          {"to_acknowledged_median_seconds", secs(f.to_acknowledged_median)},
+          {"to_acknowledged_p90_seconds", secs(f.to_acknowledged_p90)},
+          {"to_on_scene_median_seconds", secs(f.to_on_scene_median)},
+          {"to_on_scene_p90_seconds", secs(f.to_on_scene_p90)},
+          {"incidents_with_target", f.incidents_with_target},
+          {"on_scene_within_target", f.on_scene_within_target},
+          {"on_scene_within_target_share", f.on_scene_within_target_share}};
+}
+
+// The CSV dimension of the dispatch rows; they are split by category only.
+constexpr std::string_view dispatch_dimension = "dispatch_category";
+
+void add_measures(json::object& o, const std::vector<measure>& measures) {
+  for (const measure& m : measures) {
+    if (const auto* n = std::get_if<std::uint64_t>(&m.value)) {
+      o[m.name] = *n;
+    } else if (const auto& d = std::get<std::optional<double>>(m.value)) {
+      o[m.name] = *d;
+    } else {
+      o[m.name] = nullptr;
+    }
+  }
+}
+
 std::string number(double v, const char* fmt) {
   char buf[64];
   std::snprintf(buf, sizeof buf, fmt, v);
@@ -212,6 +240,46 @@ std::string iso8601(core::timestamp t) {
   return out;
 }
 
+namespace {
+
+// One table row: the first cell left-aligned, the others right-aligned.
+std::string table_row(const std::vector<std::string>& cells,
+                      const std::vector<std::pair<std::string, std::size_t>>& columns) {
+  std::string out = " ";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    out += ' ';
+    out += i == 0 ? pad_right(cells[i], columns[i].second) : pad_left(cells[i], columns[i].second);
+  }
+  return out + '\n';
+}
+
+std::string dispatch_text(const std::vector<kpi::dispatch_split>& splits) {
+  std::string out = "\nResponse-car dispatch, by triage category\n";
+  if (splits.empty()) return out + "  No incidents raised and no units assigned in the window.\n";
+  const std::vector<std::pair<std::string, std::size_t>> columns{
+      {"category", 9}, {"assigned", 9},   {"alert p50", 10}, {"alert p90", 10}, {"ack p50", 9},
+      {"ack p90", 9},  {"scene p50", 10}, {"scene p90", 10}, {"incidents", 10}, {"in target", 10}};
+  std::vector<std::string> heads;
+  for (const auto& c : columns) heads.push_back(c.first);
+  out += table_row(heads, columns);
+  for (const kpi::dispatch_split& s : splits) {
+    const kpi::dispatch_figures& f = s.values;
+    out += table_row({s.category, std::to_string(f.assignments), seconds_text(f.to_alert_median),
+                      seconds_text(f.to_alert_p90), seconds_text(f.to_acknowledged_median),
+                      seconds_text(f.to_acknowledged_p90), seconds_text(f.to_on_scene_median),
+                      seconds_text(f.to_on_scene_p90), std::to_string(f.incidents_with_target),
+                      pct(f.on_scene_within_target_share)},
+                     columns);
+  }
+  return out +
+         "Times run from the unit's assignment, over assignments made in the window that reached\n"
+         "the step (skipped steps left out). In target: incidents raised in the window whose "
+         "first\n"
+         "unit was on scene within the category target, counted from the raise.\n";
+}
+
+}  // namespace
+
 std::string render_text(const kpi::report& r, const report_source& src) {
   std::string out;
   out += "KPI report, " + iso8601(r.span.from) + " to " + iso8601(r.span.to) + " (UTC)\n";
@@ -284,17 +352,12 @@ std::string render_text(const kpi::report& r, const report_source& src) {
                                          pct(f.sl2),
                                          std::to_string(f.callbacks_offered),
                                          pct(f.callbacks_within_10min_share)};
-    out += ' ';
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      out += ' ';
-      out +=
-          i == 0 ? pad_right(cells[i], columns[i].second) : pad_left(cells[i], columns[i].second);
-    }
-    out += '\n';
+    out += table_row(cells, columns);
   }
   out +=
       "\n<=20s and <=60s are shares of answered; aband>30s is a share of offered (abandoning at\n"
       "exactly 30 s counts as a likely misdial); cb<=10min is a share of callbacks offered.\n";
+  out += dispatch_text(r.dispatch);
   return out;
 }
 
@@ -312,6 +375,17 @@ std::string render_csv(const kpi::report& r) {
       out += '\n';
     }
   }
+  for (const kpi::dispatch_split& s : r.dispatch) {
+    const std::string head =
+        prefix + std::string{dispatch_dimension} + "," + csv_field(s.category) + ",";
+    for (const measure& m : measures_of(s.values)) {
+      out += head;
+      out += m.name;
+      out += ',';
+      out += csv_value(m.value);
+      out += '\n';
+    }
+  }
   return out;
 }
 
@@ -319,22 +393,21 @@ std::string render_json(const kpi::report& r, const report_source& src) {
   json::array splits;
   for (const kpi::split& s : r.splits) {
     json::object o{{"dimension", kpi::to_string(s.by)}, {"group", s.group}};
-    for (const measure& m : measures_of(s.values)) {
-      if (const auto* n = std::get_if<std::uint64_t>(&m.value)) {
-        o[m.name] = *n;
-      } else if (const auto& d = std::get<std::optional<double>>(m.value)) {
-        o[m.name] = *d;
-      } else {
-        o[m.name] = nullptr;
-      }
-    }
+    add_measures(o, measures_of(s.values));
     splits.push_back(std::move(o));
+  }
+  json::array dispatch;
+  for (const kpi::dispatch_split& s : r.dispatch) {
+    json::object o{{"category", s.category}};
+    add_measures(o, measures_of(s.values));
+    dispatch.push_back(std::move(o));
   }
   json::object top{{"from", iso8601(r.span.from)},
                    {"to", iso8601(r.span.to)},
                    {"source", src.description},
                    {"as_of", src.as_of ? json::value(iso8601(*src.as_of)) : json::value(nullptr)},
-                   {"splits", std::move(splits)}};
+                   {"splits", std::move(splits)},
+                   {"dispatch", std::move(dispatch)}};
   if (src.shift) {
     const core::shift_record& s = src.shift->shift;
     top["shift"] = json::object{

@@ -81,12 +81,26 @@ struct shift_log_projection::statements {
             "high_risk, updated_seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
             "ON CONFLICT(handover_id) DO UPDATE SET acknowledged_by = excluded.acknowledged_by, "
             "acknowledged_us = excluded.acknowledged_us, updated_seq = excluded.updated_seq"),
+        dispatch(db,
+                 "INSERT INTO dispatch_timings(incident_id, assignment, unit, category, "
+                 "raised_us, assigned_us, alerted_us, acknowledged_us, en_route_us, on_scene_us, "
+                 "cleared_us, stood_down_us, skipped_steps, target_s, met, updated_seq) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+                 "ON CONFLICT(incident_id, assignment) DO UPDATE SET unit = excluded.unit, "
+                 "category = excluded.category, raised_us = excluded.raised_us, "
+                 "assigned_us = excluded.assigned_us, alerted_us = excluded.alerted_us, "
+                 "acknowledged_us = excluded.acknowledged_us, "
+                 "en_route_us = excluded.en_route_us, on_scene_us = excluded.on_scene_us, "
+                 "cleared_us = excluded.cleared_us, stood_down_us = excluded.stood_down_us, "
+                 "skipped_steps = excluded.skipped_steps, target_s = excluded.target_s, "
+                 "met = excluded.met, updated_seq = excluded.updated_seq"),
         progress(db, "UPDATE shift_log_progress SET projected_seq = ?1 WHERE id = 1"),
         logged(db, "SELECT payload, purged FROM events WHERE seq = ?1") {}
 
   store::statement upsert;
   store::statement shift;
   store::statement handover;
+  store::statement dispatch;
   store::statement progress;
   store::statement logged;
 };
@@ -217,7 +231,10 @@ void shift_log_projection::project(std::string_view payload, std::uint64_t seq, 
     if (write) tombstone_purged(*purge, unpurged);
   }
 
-  if (write) store_shifts_and_handovers(seq);
+  if (write) {
+    store_shifts_and_handovers(seq);
+    store_dispatch_timings(seq);
+  }
   // Only the contacts this event may have changed; each row is a function of
   // its contact alone, so the others' rows still hold.
   for (const core::contact_id id : engine_.touched()) {
@@ -298,6 +315,51 @@ void shift_log_projection::store_shifts_and_handovers(std::uint64_t seq) {
     st.bind(11, static_cast<std::int64_t>(seq));
     (void)st.step();
     st.reset();
+  }
+}
+
+void shift_log_projection::store_dispatch_timings(std::uint64_t seq) {
+  const std::set<core::incident_id> incidents(engine_.touched_incidents().begin(),
+                                              engine_.touched_incidents().end());
+  const auto& board = engine_.board();
+  for (const core::incident_id id : incidents) {
+    const auto* inc = board.find_incident(id);
+    if (!inc) continue;
+    for (const auto& t : core::kpi::dispatch_timings_of(*inc, board.config().targets)) {
+      auto& st = stmts_->dispatch;
+      st.bind(1, static_cast<std::int64_t>(t.incident.value()));
+      st.bind(2, static_cast<std::int64_t>(t.assignment));
+      st.bind(3, t.unit.value());
+      st.bind(4, core::triage_code(t.category));
+      st.bind(5, core::to_micros(t.raised));
+      st.bind(6, core::to_micros(t.assigned));
+      bind_time(st, 7, t.alerted);
+      bind_time(st, 8, t.acknowledged);
+      bind_time(st, 9, t.en_route);
+      bind_time(st, 10, t.on_scene);
+      bind_time(st, 11, t.cleared);
+      bind_time(st, 12, t.stood_down);
+      std::string skipped;
+      for (const auto step : t.skipped) {
+        if (!skipped.empty()) skipped += ',';
+        skipped += core::dispatch::state_name(step);
+      }
+      st.bind(13, skipped);
+      if (t.target) {
+        st.bind(14, static_cast<std::int64_t>(
+                        std::chrono::duration_cast<std::chrono::seconds>(*t.target).count()));
+      } else {
+        st.bind_null(14);
+      }
+      if (t.met) {
+        st.bind(15, std::int64_t{*t.met ? 1 : 0});
+      } else {
+        st.bind_null(15);
+      }
+      st.bind(16, static_cast<std::int64_t>(seq));
+      (void)st.step();
+      st.reset();
+    }
   }
 }
 

@@ -14,8 +14,8 @@
 #include "store/projection.hpp"
 #include "store/writer.hpp"
 
-// The shift-log tables (contact_timings, shifts, handovers; see store/schema.cpp), derived from
-// the event log inside the same transactions as the events.
+// The shift-log tables (contact_timings, shifts, handovers, dispatch_timings; see
+// store/schema.cpp), derived from the event log inside the same transactions as the events.
 //
 // The projection runs its own core::engine from the server's settings: the
 // engine is deterministic, so it reaches the decisions the server's engine
@@ -81,6 +81,8 @@ class shift_log_projection final : public store::projection {
   void store_row(const contact_timing_row& row, std::uint64_t seq);
   // The shifts and handovers rows the last event started, ended or acknowledged.
   void store_shifts_and_handovers(std::uint64_t seq);
+  // The dispatch_timings rows of the incidents the last event touched.
+  void store_dispatch_timings(std::uint64_t seq);
   // Rewrites the logged events of the contacts `purge` just purged; `unpurged`
   // holds their numbers from before the engine replaced them.
   void tombstone_purged(const core::retention_purge& purge,

@@ -102,6 +102,7 @@ effects engine::apply(const event& e) {
   touched_.clear();
   touched_shifts_.clear();
   touched_handovers_.clear();
+  touched_incidents_.clear();
   effects out;
   run_due(out);
   std::visit(

@@ -112,6 +112,11 @@ class engine {
   [[nodiscard]] const std::vector<std::uint64_t>& touched_handovers() const {
     return touched_handovers_;
   }
+  // Incidents the last apply() may have changed (any dispatch effect naming
+  // them), possibly repeated: what the shift log re-reads for dispatch_timings.
+  [[nodiscard]] const std::vector<incident_id>& touched_incidents() const {
+    return touched_incidents_;
+  }
   // Every shift started, by id (the start_shift seq), and one by id.
   [[nodiscard]] const std::map<std::uint64_t, shift_record>& shifts() const { return shifts_; }
   [[nodiscard]] const shift_record* find_shift(std::uint64_t id) const;
@@ -246,6 +251,7 @@ class engine {
   std::vector<contact_id> touched_;
   std::vector<std::uint64_t> touched_shifts_;
   std::vector<std::uint64_t> touched_handovers_;
+  std::vector<incident_id> touched_incidents_;
   std::map<std::uint64_t, shift_record> shifts_;
   contact_timers offer_timers_;
   std::set<std::pair<timestamp, nurse_id>> wrap_up_timers_;

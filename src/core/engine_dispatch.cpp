@@ -123,6 +123,14 @@ void engine::carry_out(const dispatch::effect_list& fx, std::uint64_t seq, effec
     std::visit(
         [&](const auto& e) {
           using T = std::decay_t<decltype(e)>;
+          if constexpr (requires { e.incident.value(); }) {
+            // incident_id, or an optional one (a unit status with no incident).
+            if constexpr (std::is_same_v<std::decay_t<decltype(e.incident)>, incident_id>) {
+              touched_incidents_.push_back(e.incident);
+            } else if (e.incident) {
+              touched_incidents_.push_back(*e.incident);
+            }
+          }
           if constexpr (std::is_same_v<T, dispatch::crew_alert> ||
                         std::is_same_v<T, dispatch::crew_stand_down>) {
             out.emplace_back(e);

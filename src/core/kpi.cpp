@@ -25,6 +25,15 @@ std::optional<double> share(std::uint64_t part, std::uint64_t whole) {
   return static_cast<double>(part) / static_cast<double>(whole);
 }
 
+// Nearest rank: the smallest value that at least `percent`% of `values` do
+// not exceed. Sorts `values`.
+std::optional<duration> nearest_rank(std::vector<duration>& values, std::size_t percent) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  const std::size_t rank = (percent * values.size() + 99) / 100;
+  return values[rank - 1];
+}
+
 std::string area_group(const std::string& area) {
   return area.empty() ? "(none)" : area;
 }
@@ -80,6 +89,141 @@ std::vector<timing_record> timings_of(const engine& e) {
   return out;
 }
 
+std::vector<dispatch_timing> dispatch_timings_of(const dispatch::incident& inc,
+                                                 const dispatch::category_targets& targets) {
+  std::optional<duration> target;
+  if (const auto i = dispatch::category_index(inc.category)) target = targets[*i];
+  std::vector<dispatch_timing> out;
+  for (const dispatch::assignment& a : inc.assignments) {
+    dispatch_timing t{.incident = inc.id,
+                      .assignment = out.size() + 1,
+                      .unit = a.unit,
+                      .category = inc.category,
+                      .raised = inc.raised_at,
+                      .target = target};
+    for (const dispatch::status_step& step : a.steps) {
+      if (step.skipped()) {
+        t.skipped.push_back(step.state);
+        continue;
+      }
+      std::optional<timestamp>* slot = nullptr;
+      switch (step.state) {
+        case unit_state::assigned:
+          t.assigned = *step.at;
+          break;
+        case unit_state::alerted:
+          slot = &t.alerted;
+          break;
+        case unit_state::acknowledged:
+          slot = &t.acknowledged;
+          break;
+        case unit_state::en_route:
+          slot = &t.en_route;
+          break;
+        case unit_state::on_scene:
+          slot = &t.on_scene;
+          break;
+        case unit_state::clear:
+          slot = &t.cleared;
+          break;
+        case unit_state::unspecified:
+        case unit_state::unavailable:
+        case unit_state::available:
+        case unit_state::transporting:
+        case unit_state::at_destination:
+          break;
+      }
+      // The first time a step was reached is its time.
+      if (slot && !*slot) *slot = step.at;
+    }
+    if (a.stood_down) t.stood_down = a.ended_at;
+    if (t.on_scene && target) t.met = *t.on_scene - t.raised <= *target;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<dispatch_timing> dispatch_timings_of(const engine& e) {
+  std::vector<dispatch_timing> out;
+  const auto& targets = e.board().config().targets;
+  for (const auto& [id, inc] : e.board().incidents()) {
+    auto rows = dispatch_timings_of(inc, targets);
+    out.insert(out.end(), std::make_move_iterator(rows.begin()),
+               std::make_move_iterator(rows.end()));
+  }
+  return out;
+}
+
+std::vector<incident_timing> incident_timings_of(const engine& e) {
+  std::vector<incident_timing> out;
+  const auto& targets = e.board().config().targets;
+  for (const auto& [id, inc] : e.board().incidents()) {
+    incident_timing t{.incident = id, .category = inc.category, .raised = inc.raised_at};
+    if (const auto i = dispatch::category_index(inc.category)) t.target = targets[*i];
+    for (const auto& row : dispatch_timings_of(inc, targets)) {
+      if (row.on_scene && (!t.first_on_scene || *row.on_scene < *t.first_on_scene))
+        t.first_on_scene = row.on_scene;
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<dispatch_split> compute_dispatch(const std::vector<dispatch_timing>& assignments,
+                                             const std::vector<incident_timing>& incidents,
+                                             const window& w) {
+  struct group {
+    dispatch_figures f;
+    std::vector<duration> to_alert, to_ack, to_scene;
+    bool any = false;
+  };
+  // A..G, then unspecified.
+  std::array<group, 8> groups;
+  const auto group_of = [&](triage_category c) -> group& {
+    const auto i = dispatch::category_index(c);
+    return groups[i ? *i : groups.size() - 1];
+  };
+  for (const dispatch_timing& r : assignments) {
+    if (!w.contains(r.assigned)) continue;
+    group& g = group_of(r.category);
+    g.any = true;
+    ++g.f.assignments;
+    if (r.alerted) g.to_alert.push_back(*r.alerted - r.assigned);
+    if (r.acknowledged) g.to_ack.push_back(*r.acknowledged - r.assigned);
+    if (r.on_scene) g.to_scene.push_back(*r.on_scene - r.assigned);
+  }
+  for (const incident_timing& inc : incidents) {
+    if (!w.contains(inc.raised)) continue;
+    group& g = group_of(inc.category);
+    g.any = true;
+    if (!inc.target) continue;
+    ++g.f.incidents_with_target;
+    if (inc.first_on_scene && *inc.first_on_scene - inc.raised <= *inc.target)
+      ++g.f.on_scene_within_target;
+  }
+  std::vector<dispatch_split> out;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    group& g = groups[i];
+    if (!g.any) continue;
+    g.f.to_alert_median = nearest_rank(g.to_alert, 50);
+    g.f.to_alert_p90 = nearest_rank(g.to_alert, 90);
+    g.f.to_acknowledged_median = nearest_rank(g.to_ack, 50);
+    g.f.to_acknowledged_p90 = nearest_rank(g.to_ack, 90);
+    g.f.to_on_scene_median = nearest_rank(g.to_scene, 50);
+    g.f.to_on_scene_p90 = nearest_rank(g.to_scene, 90);
+    g.f.on_scene_within_target_share = share(g.f.on_scene_within_target, g.f.incidents_with_target);
+    const auto category = i + 1 < groups.size() ? band_at(i) : triage_category::unspecified;
+    out.push_back({.category = std::string{triage_code(category)}, .values = g.f});
+  }
+  return out;
+}
+
+report report_of(const engine& e, const window& w) {
+  report r = compute_report(timings_of(e), w);
+  r.dispatch = compute_dispatch(dispatch_timings_of(e), incident_timings_of(e), w);
+  return r;
+}
+
 std::optional<shift_figures> shift_figures_of(const engine& e, std::uint64_t id, timestamp now) {
   const shift_record* s = e.find_shift(id);
   if (!s) return std::nullopt;
@@ -132,9 +276,7 @@ figures compute(const std::vector<timing_record>& records, const window& w) {
   }
   if (!waits.empty()) {
     f.average_speed_to_answer = total / static_cast<std::int64_t>(waits.size());
-    std::sort(waits.begin(), waits.end());
-    const std::size_t rank = (95 * waits.size() + 99) / 100;
-    f.answer_time_p95 = waits[rank - 1];
+    f.answer_time_p95 = nearest_rank(waits, 95);
   }
   // Answered within 20 s is answered within N for N = 20 s.
   static_assert(service_level == answer_fast);

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "core/contact.hpp"
+#include "core/dispatch/incident.hpp"
+#include "core/dispatch/settings.hpp"
 #include "core/engine.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
@@ -141,12 +143,109 @@ struct split {
   friend bool operator==(const split&, const split&) = default;
 };
 
+// Dispatch (DOMAIN.md §5): the timings of one assignment of a unit to an
+// incident, and the figures per triage category.
+//
+// Definitions at the edges (thresholds inclusive, "within" means <=):
+// - An assignment counts in the window of its assigned time, with its eventual
+//   progress, even if that falls after the window ends (like an offer).
+// - Step times are the times the step happened (the crew's reported time for a
+//   status), never the time a skipped step was noticed: a skipped step has no
+//   time and is left out of that step's figures, not counted as zero.
+// - Time to alert / acknowledgement / on scene = that step - assigned, over the
+//   assignments of the window that reached the step.
+// - Median and 90th percentile: nearest rank, the smallest value that at least
+//   50% (90%) of the values do not exceed.
+// - On scene within target is per incident, not per assignment: from the
+//   incident's raise to its *first* unit on scene, against its category's
+//   target, over the incidents raised in the window whose category has a target
+//   (A..E by default). An incident with no unit on scene (yet, or ever) counts
+//   as not within target. `met` on a row is that same test for its own unit.
+struct dispatch_timing {
+  incident_id incident;
+  // 1, 2, ... in the order the incident's assignments were made.
+  std::uint64_t assignment = 0;
+  unit_id unit;
+  triage_category category = triage_category::unspecified;
+  timestamp raised{};
+  timestamp assigned{};
+  std::optional<timestamp> alerted;
+  std::optional<timestamp> acknowledged;
+  std::optional<timestamp> en_route;
+  std::optional<timestamp> on_scene;
+  std::optional<timestamp> cleared;
+  // Set when the assignment was stood down (ended other than by clearing).
+  std::optional<timestamp> stood_down;
+  // The steps the crew skipped, in order.
+  std::vector<unit_state> skipped;
+  // The category's face-to-face target; nullopt when it has none.
+  std::optional<duration> target;
+  // on_scene - raised <= target; nullopt while not on scene or with no target.
+  std::optional<bool> met;
+
+  friend bool operator==(const dispatch_timing&, const dispatch_timing&) = default;
+};
+
+// One row per assignment of `inc`, in assignment order.
+[[nodiscard]] std::vector<dispatch_timing> dispatch_timings_of(
+    const dispatch::incident& inc, const dispatch::category_targets& targets);
+// Every incident on the engine's board, in incident id order.
+[[nodiscard]] std::vector<dispatch_timing> dispatch_timings_of(const engine& e);
+
+// One incident against its category target: the share's numerator and
+// denominator, kept apart from the assignments so an incident no unit was ever
+// assigned to still counts (as not within target).
+struct incident_timing {
+  incident_id incident;
+  triage_category category = triage_category::unspecified;
+  timestamp raised{};
+  std::optional<duration> target;
+  // The earliest on-scene time of any of its units.
+  std::optional<timestamp> first_on_scene;
+
+  friend bool operator==(const incident_timing&, const incident_timing&) = default;
+};
+
+[[nodiscard]] std::vector<incident_timing> incident_timings_of(const engine& e);
+
+struct dispatch_figures {
+  std::uint64_t assignments = 0;
+  std::optional<duration> to_alert_median;
+  std::optional<duration> to_alert_p90;
+  std::optional<duration> to_acknowledged_median;
+  std::optional<duration> to_acknowledged_p90;
+  std::optional<duration> to_on_scene_median;
+  std::optional<duration> to_on_scene_p90;
+  // Incidents raised in the window with a target, and those whose first unit
+  // was on scene within it.
+  std::uint64_t incidents_with_target = 0;
+  std::uint64_t on_scene_within_target = 0;
+  std::optional<double> on_scene_within_target_share;
+
+  friend bool operator==(const dispatch_figures&, const dispatch_figures&) = default;
+};
+
+struct dispatch_split {
+  // "A".."G", or "?" for an incident raised without a category.
+  std::string category;
+  dispatch_figures values;
+
+  friend bool operator==(const dispatch_split&, const dispatch_split&) = default;
+};
+
+// Categories with an assignment or an incident in the window, A..G then "?".
+[[nodiscard]] std::vector<dispatch_split> compute_dispatch(
+    const std::vector<dispatch_timing>& assignments, const std::vector<incident_timing>& incidents,
+    const window& w);
+
 struct report {
   window span;
   // Overall first, then by channel, route of access, area and band. Channels
   // (call, text) and the four named routes are always listed so a return has
   // the same rows every month; areas and bands only when they have contacts.
   std::vector<split> splits;
+  // Dispatch figures per category (compute_dispatch); report_of fills them.
+  std::vector<dispatch_split> dispatch;
 
   // The split for (by, group), or nullptr.
   [[nodiscard]] const split* find(dimension by, std::string_view group) const;
@@ -156,6 +255,9 @@ struct report {
 
 [[nodiscard]] figures compute(const std::vector<timing_record>& records, const window& w);
 [[nodiscard]] report compute_report(const std::vector<timing_record>& records, const window& w);
+// The whole report of the window from the engine's state: contact KPIs and
+// dispatch figures.
+[[nodiscard]] report report_of(const engine& e, const window& w);
 
 // A shift in a report (`report --shift`): its KPIs are those of every contact
 // offered in its window, whoever answered; `answered_by_nurse` counts the

@@ -113,6 +113,29 @@ CREATE TABLE handovers (
   high_risk          INTEGER NOT NULL,
   updated_seq        INTEGER NOT NULL
 );
+-- One row per assignment of a unit to an incident (core::kpi::dispatch_timing).
+-- A step not reached, or skipped by the crew, is NULL; skipped ones are also
+-- listed in skipped_steps. Times are when the step happened.
+CREATE TABLE dispatch_timings (
+  incident_id     INTEGER NOT NULL,  -- 1, 2, ... in raising order
+  assignment      INTEGER NOT NULL,  -- 1, 2, ... within the incident, in order made
+  unit            TEXT    NOT NULL,
+  category        TEXT    NOT NULL,  -- triage category A..G, '?' if none
+  raised_us       INTEGER NOT NULL,  -- the incident's raise
+  assigned_us     INTEGER NOT NULL,
+  alerted_us      INTEGER,
+  acknowledged_us INTEGER,
+  en_route_us     INTEGER,
+  on_scene_us     INTEGER,
+  cleared_us      INTEGER,
+  stood_down_us   INTEGER,           -- ended by stand-down rather than by clearing
+  skipped_steps   TEXT    NOT NULL,  -- 'alerted,acknowledged' or ''
+  target_s        INTEGER,           -- the category's face-to-face target; NULL: none
+  met             INTEGER,           -- on_scene - raised <= target; NULL: not on scene or no target
+  updated_seq     INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, assignment)
+);
+CREATE INDEX dispatch_timings_assigned ON dispatch_timings(assigned_us);
 -- How far the shift log has been projected: equals MAX(events.seq) after
 -- every commit; lower only in a database from before the shift log.
 CREATE TABLE shift_log_progress (

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "harness.hpp"
 
 using namespace crisisline::core;
@@ -352,4 +354,25 @@ TEST_CASE(
   CHECK(ho.unresolved_dispatches[0].state == "active");
   CHECK(ho.unresolved_dispatches[1].incident_id == 2);
   CHECK(ho.unresolved_dispatches[1].contact == contact_id{second});
+}
+
+TEST_CASE("touched_incidents lists the incidents a dispatch event changed, and only those") {
+  harness h = ready();
+  // Possibly repeated: one entry per effect that names the incident.
+  const auto only_incident_1 = [&] {
+    const auto& touched = h.eng.touched_incidents();
+    return !touched.empty() && std::all_of(touched.begin(), touched.end(),
+                                           [](incident_id id) { return id == incident_id{1}; });
+  };
+  CHECK(only_incident_1());
+  h.push(text_event{.message_id = "SM2", .from = "+447700900124", .to = "+447700900000"});
+  CHECK(h.eng.touched_incidents().empty());
+  REQUIRE(rejection(cmd(h, supervisor, d::assign_unit{incident_id{1}, unit_id{"u1"}, false, ""})) ==
+          "");
+  CHECK(only_incident_1());
+  // A refused command changes no incident.
+  CHECK_FALSE(
+      rejection(cmd(h, supervisor, d::assign_unit{incident_id{9}, unit_id{"u2"}, false, ""}))
+          .empty());
+  CHECK(h.eng.touched_incidents().empty());
 }
