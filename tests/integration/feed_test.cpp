@@ -82,7 +82,10 @@ TEST_CASE("the live feed shows a text as it arrives and resumes after a disconne
 }
 
 TEST_CASE("a feed consumer that never reads is closed and the server's memory stays bounded") {
-  server_fixture s("console { feed_max_queued_bytes: 1048576 }\n");
+  // Frames of up to 1000 queue rows (~450 KB once the queue is long), so the
+  // stuck console's backlog passes the 1 MiB limit whatever the kernel's
+  // socket buffers absorb first.
+  server_fixture s("console { feed_max_queued_bytes: 1048576 feed_queue_rows: 1000 }\n");
   add_staff(s, "sue", "supervisor");
   const auto token = token_of(s, "sue");
   ws_client stuck(s.process().port(), feed_target(token));
@@ -92,8 +95,8 @@ TEST_CASE("a feed consumer that never reads is closed and the server's memory st
   (void)next_frame(reader);
 
   const auto before = resident_bytes(s);
-  // Each frame carries the top of the queue (~90 KB once it is long): read
-  // promptly by one console, never by the other.
+  // Each frame carries the top of the queue: read promptly by one console,
+  // never by the other.
   std::uint64_t last = 0;
   std::uint64_t committed = 0;
   for (int batch = 0; batch < 100; ++batch) {
