@@ -48,7 +48,7 @@ v1::CrewAlert to_frame(const d::crew_alert& a) {
     f.set_target_seconds(static_cast<std::uint32_t>(
         std::chrono::duration_cast<std::chrono::seconds>(*a.target).count()));
   }
-  if (a.coordinates) *f.mutable_coordinates() = codec::to_proto(*a.coordinates);
+  if (a.coordinates) *f.mutable_coordinates() = codec::to_proto_point(*a.coordinates);
   f.set_address(a.address);
   f.set_area(a.area.value());
   for (const auto& s : a.required_skills) f.add_required_skills(s);

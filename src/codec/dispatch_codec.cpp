@@ -134,7 +134,7 @@ v1::UnitState to_proto(core::unit_state s) {
   return v1::UNIT_STATE_UNSPECIFIED;
 }
 
-v1::GeoPoint to_proto(const core::geo_point& p) {
+v1::GeoPoint to_proto_point(const core::geo_point& p) {
   v1::GeoPoint out;
   out.set_latitude(p.latitude);
   out.set_longitude(p.longitude);
@@ -238,7 +238,7 @@ v1::DispatchCommand to_proto(const d::command& command) {
         if constexpr (std::is_same_v<T, d::raise_incident>) {
           auto* r = out.mutable_raise_incident();
           r->set_contact_id(c.contact.value());
-          if (c.coordinates) *r->mutable_coordinates() = to_proto(*c.coordinates);
+          if (c.coordinates) *r->mutable_coordinates() = to_proto_point(*c.coordinates);
           r->set_address(c.address);
           r->set_area(c.area.value());
           for (const auto& s : c.required_skills) r->add_required_skills(s);
@@ -301,13 +301,13 @@ v1::DispatchCommand to_proto(const d::command& command) {
             auto* list = s->mutable_skills();
             for (const auto& k : *c.skills) list->add_skills(k);
           }
-          if (c.location) *s->mutable_location() = to_proto(*c.location);
+          if (c.location) *s->mutable_location() = to_proto_point(*c.location);
         } else if constexpr (std::is_same_v<T, d::crew_sign_off>) {
           out.mutable_crew_sign_off()->set_unit_id(c.unit.value());
         } else if constexpr (std::is_same_v<T, d::crew_location>) {
           auto* l = out.mutable_crew_location();
           l->set_unit_id(c.unit.value());
-          *l->mutable_location() = to_proto(c.location);
+          *l->mutable_location() = to_proto_point(c.location);
           if (c.occurred_at) *l->mutable_at() = to_proto_time(*c.occurred_at);
         }
         // recommend and crew_status_update have no DispatchCommand twin: a

@@ -23,7 +23,7 @@ namespace crisisline::codec {
 
 [[nodiscard]] v1::TriageCategory to_proto(core::triage_category c);
 [[nodiscard]] v1::UnitState to_proto(core::unit_state s);
-[[nodiscard]] v1::GeoPoint to_proto(const core::geo_point& p);
+[[nodiscard]] v1::GeoPoint to_proto_point(const core::geo_point& p);
 [[nodiscard]] v1::StandDownReason to_proto(core::dispatch::stand_down_reason r);
 [[nodiscard]] v1::PoliceReason to_proto(core::dispatch::police_reason r);
 [[nodiscard]] core::geo_point to_core(const v1::GeoPoint& p);

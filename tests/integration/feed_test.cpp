@@ -1,4 +1,6 @@
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -119,17 +121,26 @@ TEST_CASE("a feed consumer that never reads is closed and the server's memory st
     while (last < committed) last = seq_of(next_frame(reader));
   }
   CHECK(last == committed);
-  // The reader kept up the whole time; the stuck one was cut off with 1013.
-  bool closed_1013 = false;
+  // The reader kept up the whole time; the stuck one was cut off. It sees the
+  // 1013 close frame if it starts reading within the server's close deadline
+  // (5 s); a slower one (a loaded machine, a sanitizer build) finds the
+  // connection simply closed. Either way the server says why in its log.
+  bool closed = false;
   for (int i = 0; i < 10000; ++i) {
     const auto r = stuck.read(std::chrono::seconds(5));
     if (const auto* c = std::get_if<ws_client::closed>(&r)) {
-      closed_1013 = c->code == 1013;
+      INFO("close code " << c->code << ": " << c->reason);
+      CHECK((c->code == 1013 || c->code == 0));
+      closed = true;
       break;
     }
     if (std::holds_alternative<ws_client::timed_out>(r)) break;
   }
-  CHECK(closed_1013);
+  CHECK(closed);
+  std::ifstream log_file(s.dir() / "server.log");
+  const std::string server_log((std::istreambuf_iterator<char>(log_file)),
+                               std::istreambuf_iterator<char>());
+  CHECK(server_log.find("WebSocket peer is not keeping up; closing it") != std::string::npos);
   // 1000 contacts in memory and a stuck console cost far less than the
   // unbounded queue would have (tens of MB of frames). Not under
   // AddressSanitizer: its quarantine keeps freed memory resident (256 MB by
