@@ -12,6 +12,7 @@
 #include "core/triage.hpp"
 #include "scripted_log.hpp"
 #include "store/database.hpp"
+#include "table_rows.hpp"
 
 using crisisline::app::shift_log_projection;
 using crisisline::report_test::scripted_log;
@@ -19,6 +20,9 @@ namespace core = crisisline::core;
 namespace kpi = crisisline::core::kpi;
 namespace store = crisisline::store;
 namespace v1 = crisisline::v1;
+
+using crisisline::report_test::opt_us;
+using crisisline::report_test::rows;
 
 namespace {
 
@@ -150,29 +154,15 @@ void dispatch_log(scripted_log& log, const std::function<void()>& after_en_route
   });
 }
 
-std::string field(store::statement& st, int i) {
-  return st.column_is_null(i) ? std::string{"NULL"} : std::string{st.column_text(i)};
-}
-
 constexpr int dispatch_columns = 15;
 
 std::string table_dump(const std::filesystem::path& db) {
-  store::connection c(db, store::connection::mode::read_only);
-  store::statement st(c,
-                      "SELECT incident_id, assignment, unit, category, raised_us, assigned_us, "
-                      "alerted_us, acknowledged_us, en_route_us, on_scene_us, cleared_us, "
-                      "stood_down_us, skipped_steps, target_s, met FROM dispatch_timings "
-                      "ORDER BY incident_id, assignment");
-  std::ostringstream o;
-  while (st.step()) {
-    for (int i = 0; i < dispatch_columns; ++i)
-      o << field(st, i) << (i + 1 == dispatch_columns ? "\n" : "|");
-  }
-  return o.str();
-}
-
-std::string opt_us(const std::optional<core::timestamp>& t) {
-  return t ? std::to_string(core::to_micros(*t)) : std::string{"NULL"};
+  return rows(db,
+              "SELECT incident_id, assignment, unit, category, raised_us, assigned_us, "
+              "alerted_us, acknowledged_us, en_route_us, on_scene_us, cleared_us, "
+              "stood_down_us, skipped_steps, target_s, met FROM dispatch_timings "
+              "ORDER BY incident_id, assignment",
+              dispatch_columns);
 }
 
 // The rows a full replay of the log gives, in table_dump's format.

@@ -11,6 +11,7 @@
 #include "core/triage.hpp"
 #include "scripted_log.hpp"
 #include "store/database.hpp"
+#include "table_rows.hpp"
 #include "temp_dir.hpp"
 
 using crisisline::app::shift_log_projection;
@@ -18,6 +19,9 @@ using crisisline::report_test::scripted_log;
 namespace core = crisisline::core;
 namespace store = crisisline::store;
 namespace v1 = crisisline::v1;
+
+using crisisline::report_test::opt_us;
+using crisisline::report_test::rows;
 
 namespace {
 
@@ -29,27 +33,14 @@ std::int64_t us(std::string_view iso) {
   return core::to_micros(crisisline::app::parse_utc(iso).value());
 }
 
-std::string field(store::statement& st, int i) {
-  return st.column_is_null(i) ? std::string{"NULL"} : std::string{st.column_text(i)};
-}
-
 // Every contact_timings row as text, in contact order.
 std::string table_dump(const std::filesystem::path& db) {
-  store::connection c(db, store::connection::mode::read_only);
-  store::statement st(c,
-                      "SELECT contact_id, channel, route, area, band, offered_us, answered_us, "
-                      "abandoned_us, abandon_threshold_us, lost, callback_requested_us, "
-                      "callback_made_us, closed_us, outcome_code, answered_by, shift_id "
-                      "FROM contact_timings ORDER BY contact_id");
-  std::ostringstream o;
-  while (st.step()) {
-    for (int i = 0; i < 16; ++i) o << field(st, i) << (i == 15 ? "\n" : "|");
-  }
-  return o.str();
-}
-
-std::string opt_us(const std::optional<core::timestamp>& t) {
-  return t ? std::to_string(core::to_micros(*t)) : std::string{"NULL"};
+  return rows(db,
+              "SELECT contact_id, channel, route, area, band, offered_us, answered_us, "
+              "abandoned_us, abandon_threshold_us, lost, callback_requested_us, "
+              "callback_made_us, closed_us, outcome_code, answered_by, shift_id "
+              "FROM contact_timings ORDER BY contact_id",
+              16);
 }
 
 // What a full replay of the log says every row must be, in the table_dump
@@ -318,16 +309,6 @@ TEST_CASE("a long random log projects, event by event, to what a full replay giv
 }
 
 namespace {
-
-std::string rows(const std::filesystem::path& db, const std::string& sql, int columns) {
-  store::connection c(db, store::connection::mode::read_only);
-  store::statement st(c, sql);
-  std::ostringstream o;
-  while (st.step()) {
-    for (int i = 0; i < columns; ++i) o << field(st, i) << (i + 1 == columns ? "\n" : "|");
-  }
-  return o.str();
-}
 
 // 2024-05-02, default configuration:
 //   1  08:00:00 amy starts a shift (shift 1)
