@@ -108,7 +108,7 @@ void console_api::command(const principal& who, const net::http_request& req,
       std::move(events),
       [this, what, entry, respond](const std::vector<event_pipeline::outcome>& outcomes) mutable {
         const auto& o = outcomes.at(0);
-        const std::string_view refused = o.duplicate ? std::string_view{} : rejection(o.effects);
+        const std::string_view refused = rejection(o.effects);
         if (refused.empty()) {
           json::object body{{"seq", o.seq}};
           if (o.duplicate) body["duplicate"] = true;
@@ -119,8 +119,10 @@ void console_api::command(const principal& who, const net::http_request& req,
         auto r = net::http_response::error(409, "rejected", refused);
         auto body = json::parse(r.body).as_object();
         body["seq"] = o.seq;
+        if (o.duplicate) body["duplicate"] = true;
         r.body = json::serialize(body);
-        if (!entry) return respond(std::move(r));
+        // A retry's refusal is on the audit trail already, from the first delivery.
+        if (!entry || o.duplicate) return respond(std::move(r));
         entry->outcome = "rejected";
         entry->reason = std::string(refused);
         const auto audited =

@@ -46,12 +46,17 @@ store::writer::submit_status event_pipeline::submit(std::vector<v1::Event> event
         for (std::size_t i = 0; i < results.size(); ++i) {
           outcomes[i].seq = results[i].seq;
           outcomes[i].duplicate = results[i].duplicate;
-          if (!results[i].duplicate) outcomes[i].effects = apply((*shared)[i], results[i].seq);
+          if (!results[i].duplicate) {
+            outcomes[i].effects = apply((*shared)[i], results[i].seq);
+          } else if (const auto* refused = engine_.rejection_of(results[i].seq)) {
+            // A retry is answered as the first delivery was: refused.
+            outcomes[i].effects.emplace_back(*refused);
+          }
         }
         done(outcomes);
         if (effects_) {
           for (const auto& o : outcomes) {
-            if (!o.effects.empty()) effects_(o.seq, o.effects);
+            if (!o.duplicate && !o.effects.empty()) effects_(o.seq, o.effects);
           }
         }
         schedule_timer();

@@ -31,7 +31,9 @@ class event_pipeline {
  public:
   using clock_fn = std::function<core::timestamp()>;
   // What happened to one submitted event: where it is in the log and, unless
-  // it was a duplicate, the effects applying it produced.
+  // it was a duplicate, the effects applying it produced. A duplicate of a
+  // refused command carries the original command_rejected (if the engine
+  // still remembers it), so a retry gets the same answer.
   struct outcome {
     std::uint64_t seq = 0;
     bool duplicate = false;

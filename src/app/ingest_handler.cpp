@@ -114,7 +114,8 @@ void ingest_handler::operator()(const principal& who, net::http_request&& req,
           for (const auto& fx : c.effects) {
             if (const auto* rejected = std::get_if<core::command_rejected>(&fx)) {
               out->set_rejected(rejected->reason);
-              if (auto& entry = commands[i]) {
+              // A duplicate's refusal was audited with the first delivery.
+              if (auto& entry = commands[i]; entry && !c.duplicate) {
                 entry->outcome = "rejected";
                 entry->reason = rejected->reason;
                 refusals.push_back(std::move(*entry));

@@ -139,7 +139,22 @@ effects engine::apply(const event& e) {
   run_due(out);
   dispatch(out);
   report_changes(out);
+  remember_rejection(e.seq, out);
   return out;
+}
+
+void engine::remember_rejection(std::uint64_t seq, const effects& out) {
+  const auto refused = std::find_if(out.begin(), out.end(), [](const effect& fx) {
+    return std::holds_alternative<command_rejected>(fx);
+  });
+  if (refused == out.end()) return;
+  rejections_.insert_or_assign(seq, std::get<command_rejected>(*refused));
+  if (rejections_.size() > remembered_rejections) rejections_.erase(rejections_.begin());
+}
+
+const command_rejected* engine::rejection_of(std::uint64_t seq) const {
+  const auto it = rejections_.find(seq);
+  return it == rejections_.end() ? nullptr : &it->second;
 }
 
 void engine::touch(const contact& c) {

@@ -101,6 +101,12 @@ class engine {
   // contact that stays. Deterministic, so live apply and replay agree.
   [[nodiscard]] std::vector<contact_id> purgeable(timestamp before) const;
 
+  // Why the command logged at `seq` was refused, if it was among the last
+  // remembered_rejections refused: a retried delivery of it (same source
+  // and id, so the log answers "duplicate") gets the same answer as the first.
+  [[nodiscard]] const command_rejected* rejection_of(std::uint64_t seq) const;
+  static constexpr std::size_t remembered_rejections = 10'000;
+
   // Contacts whose timings, band, area, nurse or outcome may have changed in
   // the last apply() (and contacts it created), in no particular order,
   // possibly repeated: what the shift-log projection re-reads instead of
@@ -186,6 +192,8 @@ class engine {
   void touch(const contact& c);
   void touch(const nurse_id& n);
   void report_changes(effects& out);
+  // Keeps the first command_rejected of `out` for rejection_of(seq).
+  void remember_rejection(std::uint64_t seq, const effects& out);
 
   contact& new_contact(std::uint64_t seq, channel kind);
   void enqueue(contact& c);
@@ -258,6 +266,8 @@ class engine {
   // Sender key -> the person's contacts, in id order.
   std::map<std::string, std::vector<contact_id>> by_sender_;
   std::map<std::uint64_t, handover> handovers_;
+  // seq -> refusal, the newest remembered_rejections (see rejection_of).
+  std::map<std::uint64_t, command_rejected> rejections_;
 
   // Not state: what the apply() in progress changed.
   std::set<std::uint64_t> touched_contacts_;

@@ -701,3 +701,31 @@ TEST_CASE("a contact closed in the queue leaves it with its exit reason") {
   CHECK_FALSE(h.eng.next_deadline().has_value());
   CHECK(rejected(h.console("sup", close_contact{id, "98"})));
 }
+
+TEST_CASE("a refused command is remembered by seq, so a retried delivery gets the same answer") {
+  harness h;
+  h.sign_on("n1");
+  const auto accepted = h.seq;
+  CHECK(h.eng.rejection_of(accepted) == nullptr);
+
+  REQUIRE(rejected(h.console("n1", accept_offer{12345})));
+  const auto refused = h.seq;
+  const command_rejected* r = h.eng.rejection_of(refused);
+  REQUIRE(r != nullptr);
+  CHECK(r->nurse == nurse_id{"n1"});
+  CHECK(r->command == "accept_offer");
+  CHECK(*r == all_of<command_rejected>(h.last)[0]);
+
+  // A replay of the log (a restart) remembers the same.
+  engine replayed;
+  for (const auto& e : h.log) (void)replayed.apply(e);
+  REQUIRE(replayed.rejection_of(refused) != nullptr);
+  CHECK(*replayed.rejection_of(refused) == *r);
+
+  // Bounded: only the newest are kept.
+  for (std::size_t i = 0; i < engine::remembered_rejections; ++i)
+    REQUIRE(rejected(h.console("n1", accept_offer{12345})));
+  CHECK(h.eng.rejection_of(refused) == nullptr);
+  CHECK(h.eng.rejection_of(refused + 1) != nullptr);
+  CHECK(h.eng.rejection_of(h.seq) != nullptr);
+}

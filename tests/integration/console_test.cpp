@@ -171,7 +171,7 @@ TEST_CASE("the console API refuses bad requests clearly and logs refused command
   const std::string contact =
       "/v1/contacts/" + std::to_string(offers[0].at("contact_id").to_number<std::uint64_t>());
   seq_of(r.post("/v1/console/shift/start", r.nurse2, {}));
-  const auto stolen = r.post(contact + "/accept", r.nurse2, {});
+  const auto stolen = r.post(contact + "/accept", r.nurse2, {}, "omar-accept");
   CHECK(stolen.status == 409);
   const auto body = json_of(stolen);
   CHECK(body.at("error") == "rejected");
@@ -179,6 +179,17 @@ TEST_CASE("the console API refuses bad requests clearly and logs refused command
   const auto refused_seq = body.at("seq").to_number<std::uint64_t>();
   CHECK(r.s.export_events(refused_seq - 1).front().at("seq").to_number<std::uint64_t>() ==
         refused_seq);
+  // A retry with the same Idempotency-Key (a lost answer) is told the same
+  // thing, not "done": also after a restart, when only the log remembers.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto again = r.post(contact + "/accept", r.nurse2, {}, "omar-accept");
+    CHECK(again.status == 409);
+    const auto retried = json_of(again);
+    CHECK(retried.at("detail") == body.at("detail"));
+    CHECK(retried.at("seq") == body.at("seq"));
+    CHECK(retried.at("duplicate") == true);
+    if (attempt == 0) REQUIRE(r.s.restart().code == 0);
+  }
 
   const auto bad = r.post(contact + "/triage", r.nurse, {{"category", "Z"}, {"reason", "x"}});
   CHECK(bad.status == 400);
