@@ -51,6 +51,18 @@ std::string_view rejection(const core::effects& fx) {
   return {};
 }
 
+// Answers `r` once `entries` are on the audit trail. If the trail cannot take
+// them (busy, stopping), the command and its outcome are committed and
+// replayable: answer anyway rather than leave the caller to retry a duplicate.
+void audit_then_respond(audit_trail& audit, std::vector<audit_entry> entries, net::http_response r,
+                        net::responder respond) {
+  const auto audited = audit.record(std::move(entries), [respond, r]() { respond(r); });
+  if (audited == store::writer::submit_status::accepted) return;
+  log::warn("audit rows for a console command not written",
+            {{"status", static_cast<int>(audited)}});
+  respond(std::move(r));
+}
+
 }  // namespace
 
 console_api::console_api(event_pipeline& pipeline, const core::engine& engine,
@@ -93,6 +105,7 @@ void console_api::command(const principal& who, const net::http_request& req,
   // event, and a refusal gets a row of its own before the answer.
   std::optional<audit_entry> entry;
   std::vector<store::audit_record> audits;
+  const auto command_name = codec::console_action_of(e).value().command;
   if (const auto a = codec::console_action_of(e); a && a->contact_id != 0) {
     entry = audit_entry{.who = who,
                         .record = "contact:" + std::to_string(a->contact_id),
@@ -106,7 +119,8 @@ void console_api::command(const principal& who, const net::http_request& req,
   events.push_back(std::move(e));
   const auto status = pipeline_.submit(
       std::move(events),
-      [this, what, entry, respond](const std::vector<event_pipeline::outcome>& outcomes) mutable {
+      [this, who, what, command_name, entry,
+       respond](const std::vector<event_pipeline::outcome>& outcomes) mutable {
         const auto& o = outcomes.at(0);
         const std::string_view refused = rejection(o.effects);
         if (refused.empty()) {
@@ -114,7 +128,22 @@ void console_api::command(const principal& who, const net::http_request& req,
           if (o.duplicate) body["duplicate"] = true;
           if (what == "shift/start") body["shift_id"] = o.seq;
           if (what == "shift/end") body["handover_id"] = o.seq;
-          return respond(json_response(body));
+          auto r = json_response(body);
+          // A command with no contact in its path (take-next) that gave the
+          // nurse a contact changed that record: on the trail before the answer.
+          std::vector<audit_entry> assigned;
+          for (const auto& fx : o.effects) {
+            const auto* a = std::get_if<core::contact_assigned>(&fx);
+            if (entry || !a) continue;
+            assigned.push_back(
+                audit_entry{.who = who,
+                            .record = "contact:" + std::to_string(a->contact.value()),
+                            .action = "command:" + command_name,
+                            .outcome = "assigned to " + a->nurse.value(),
+                            .reason = {}});
+          }
+          if (assigned.empty()) return respond(std::move(r));
+          return audit_then_respond(audit_, std::move(assigned), std::move(r), std::move(respond));
         }
         auto r = net::http_response::error(409, "rejected", refused);
         auto body = json::parse(r.body).as_object();
@@ -125,15 +154,7 @@ void console_api::command(const principal& who, const net::http_request& req,
         if (!entry || o.duplicate) return respond(std::move(r));
         entry->outcome = "rejected";
         entry->reason = std::string(refused);
-        const auto audited =
-            audit_.record(std::move(*entry), [respond, r]() mutable { respond(std::move(r)); });
-        if (audited != store::writer::submit_status::accepted) {
-          // The command, its "submitted" row and the refusal (replayable) are
-          // committed: answer rather than leave the caller to retry a duplicate.
-          log::warn("audit row for a refused command not written",
-                    {{"status", static_cast<int>(audited)}});
-          respond(std::move(r));
-        }
+        audit_then_respond(audit_, {std::move(*entry)}, std::move(r), std::move(respond));
       },
       std::move(audits));
   if (status != store::writer::submit_status::accepted) {

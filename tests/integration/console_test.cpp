@@ -265,3 +265,37 @@ TEST_CASE(
     CHECK(e.at("event").at("text").at("senderKey") != "forged");
   }
 }
+
+TEST_CASE("take-next puts the contact it hands over on the audit trail") {
+  console_rig r;
+  seq_of(r.post("/v1/console/shift/start", r.nurse, {}));
+  r.s.post_text("SM1", "+447700900123", "hello");
+  const auto offers = r.get("/v1/console/offers", r.nurse).at("offers").as_array();
+  REQUIRE(offers.size() == 1);
+  const auto id = offers[0].at("contact_id").to_number<std::uint64_t>();
+  const std::string contact = "/v1/contacts/" + std::to_string(id);
+  seq_of(r.post(contact + "/decline", r.nurse, {{"reason", "need a minute"}}));
+  REQUIRE(r.get("/v1/console/contacts", r.nurse).at("contacts").as_array().empty());
+
+  // Pulling work gets the one contact waiting; the answer comes after the
+  // audit row is written.
+  seq_of(r.post("/v1/console/take-next", r.nurse, {}));
+  const auto mine = r.get("/v1/console/contacts", r.nurse).at("contacts").as_array();
+  REQUIRE(mine.size() == 1);
+  CHECK(mine[0].at("contact_id").to_number<std::uint64_t>() == id);
+  std::vector<boost::json::object> rows;
+  for (const auto& row : r.s.export_audit()) {
+    if (row.at("action") == "command:take_next") rows.push_back(row);
+  }
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].at("user") == "nina");
+  CHECK(rows[0].at("role") == "nurse");
+  CHECK(rows[0].at("record").as_string() == "contact:" + std::to_string(id));
+  CHECK(rows[0].at("outcome") == "assigned to nina");
+
+  // Nothing waiting: refused, and nothing to put on the trail.
+  CHECK(r.post("/v1/console/take-next", r.nurse, {}).status == 409);
+  std::size_t after = 0;
+  for (const auto& row : r.s.export_audit()) after += row.at("action") == "command:take_next";
+  CHECK(after == 1);
+}
