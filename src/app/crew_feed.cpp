@@ -86,7 +86,7 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
       case v1::CrewClientFrame::kSignOn:
         return sign_on(rid, f.sign_on());
       case v1::CrewClientFrame::kResume:
-        return resume(rid, f.resume().since());
+        return resume(rid, f.resume().since(), f.resume().stand_downs_since());
       case v1::CrewClientFrame::kAck:
         return ack(rid, f.ack().alert_id());
       case v1::CrewClientFrame::kStatus:
@@ -108,8 +108,11 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
 
   void deliver(const d::crew_stand_down& s) {
     if (!unit_ || *unit_ != s.unit) return;
+    // Once per connection, like alerts.
+    if (!stand_downs_sent_.insert(s.number).second) return;
     v1::CrewServerFrame f;
     auto* n = f.mutable_stand_down();
+    n->set_id(s.number);
     n->set_incident_id(s.incident.value());
     n->set_reason(codec::to_proto(s.reason));
     n->set_note(s.note);
@@ -189,23 +192,34 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
     return info->unit;
   }
 
-  void signed_on(const std::string& rid, const core::unit_id& u, std::uint64_t since) {
+  // signedOn, then the stand-downs above `stand_downs_since` (none when it
+  // is nullopt: a fresh sign-on has no job to be stood down from), then the
+  // unacknowledged alerts above `since`.
+  void signed_on(const std::string& rid, const core::unit_id& u, std::uint64_t since,
+                 std::optional<std::uint64_t> stand_downs_since) {
     unit_ = u;
-    const auto* found = feed_.engine_.board().find_unit(u);
+    const auto& board = feed_.engine_.board();
+    const auto* found = board.find_unit(u);
     v1::CrewServerFrame f;
-    f.mutable_signed_on()->set_unit_id(u.value());
+    auto* on = f.mutable_signed_on();
+    on->set_unit_id(u.value());
+    on->set_latest_stand_down(board.latest_stand_down(u));
     if (found) {
-      f.mutable_signed_on()->set_call_sign(found->config.call_sign);
-      f.mutable_signed_on()->set_state(codec::to_proto(found->state));
+      on->set_call_sign(found->config.call_sign);
+      on->set_state(codec::to_proto(found->state));
+      if (const auto cur = found->current()) on->set_current_incident_id(cur->value());
     }
+    if (const auto job = board.acknowledged_job(u)) *on->mutable_current_job() = to_frame(*job);
     send(std::move(f), rid);
-    for (const auto& a : feed_.engine_.board().unacknowledged_alerts(u))
+    if (stand_downs_since)
+      for (const auto& s : board.stand_downs_since(u, *stand_downs_since)) deliver(s);
+    for (const auto& a : board.unacknowledged_alerts(u))
       if (a.alert_number > since) send_alert(a);
   }
 
   void sign_on(const std::string& rid, const v1::CrewSignOnRequest& r) {
     const core::unit_id u{r.unit_id()};
-    if (engine_unit() == u) return signed_on(rid, u, 0);
+    if (engine_unit() == u) return signed_on(rid, u, 0, std::nullopt);
     v1::DispatchCommand c;
     auto* s = c.mutable_crew_sign_on();
     s->set_unit_id(r.unit_id());
@@ -217,14 +231,14 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
     *e.mutable_dispatch() = std::move(c);
     submit(std::move(e), rid, [rid, u](session& self, const std::string& refused) {
       if (!refused.empty()) return self.send_error(rid, refused);
-      self.signed_on(rid, u, 0);
+      self.signed_on(rid, u, 0, std::nullopt);
     });
   }
 
-  void resume(const std::string& rid, std::uint64_t since) {
+  void resume(const std::string& rid, std::uint64_t since, std::uint64_t stand_downs_since) {
     const auto u = engine_unit();
     if (!u) return send_error(rid, "you are not signed on to a unit: sign on first");
-    signed_on(rid, *u, since);
+    signed_on(rid, *u, since, stand_downs_since);
   }
 
   void location(const std::string& rid, const v1::CrewLocationUpdate& l) {
@@ -325,6 +339,7 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
   std::uint64_t seq_ = 0;
   std::optional<core::unit_id> unit_;
   std::set<std::uint64_t> sent_;
+  std::set<std::uint64_t> stand_downs_sent_;
 };
 
 crew_feed::crew_feed(const core::engine& engine, submit_fn submit)
@@ -372,10 +387,7 @@ void crew_feed::record_alert_sent(const d::crew_alert& a) {
   // Only the first delivery moves the unit to alerted; a re-alert or a second
   // device changes nothing.
   if (!assignment || assignment->stage != core::unit_state::assigned) return;
-  if (std::find(alert_sent_submitted_.begin(), alert_sent_submitted_.end(), a.alert_number) !=
-      alert_sent_submitted_.end())
-    return;
-  alert_sent_submitted_.push_back(a.alert_number);
+  if (!alert_sent_in_flight_->insert(a.alert_number).second) return;
   v1::Event e;
   e.set_source("crew-feed");
   // One per alert: a duplicate after a restart is recognised by the log.
@@ -387,10 +399,14 @@ void crew_feed::record_alert_sent(const d::crew_alert& a) {
   c->set_unit_id(a.unit.value());
   std::vector<v1::Event> events;
   events.push_back(std::move(e));
-  if (submit_(std::move(events), [](const auto&) {}) != store::writer::submit_status::accepted) {
+  const std::weak_ptr<std::set<std::uint64_t>> in_flight = alert_sent_in_flight_;
+  const auto done = [in_flight, n = a.alert_number](const auto&) {
+    if (const auto set = in_flight.lock()) set->erase(n);
+  };
+  if (submit_(std::move(events), done) != store::writer::submit_status::accepted) {
     // The ack timeout counts from the assignment, so a lost alert_sent is
     // still caught; the next delivery tries again.
-    std::erase(alert_sent_submitted_, a.alert_number);
+    alert_sent_in_flight_->erase(a.alert_number);
     log::warn("alert_sent not recorded", {{"alert", a.alert_number}});
   }
 }

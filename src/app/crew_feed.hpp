@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,8 +65,12 @@ class crew_feed {
   const core::engine& engine_;
   submit_fn submit_;
   std::map<const session*, std::shared_ptr<session>> sessions_;
-  // Alert ids whose alert_sent was submitted by this process.
-  std::vector<std::uint64_t> alert_sent_submitted_;
+  // Alert ids whose alert_sent is submitted and not yet committed, so a second
+  // device or a resume does not submit it again meanwhile. Once committed the
+  // assignment is past `assigned` and the id leaves the set (held weakly by the
+  // commit callback, which may outlive the feed).
+  std::shared_ptr<std::set<std::uint64_t>> alert_sent_in_flight_ =
+      std::make_shared<std::set<std::uint64_t>>();
 };
 
 // The CrewAlert frame of a board alert (no phone numbers or names of the

@@ -87,12 +87,13 @@ void engine::apply_dispatch(const dispatch::command& c, const actor& by, std::ui
 
   auto r = board_.apply(c, *as, now_);
   if (!r.accepted) return reject(who, name, r.reason, out);
-  if (as->role == dispatch::actor_role::crew) {
-    if (const auto* on = std::get_if<dispatch::crew_sign_on>(&c)) crew_units_[by.id] = on->unit;
-    if (const auto* off = std::get_if<dispatch::crew_sign_off>(&c)) {
-      std::erase_if(crew_units_, [&](const auto& kv) { return kv.second == off->unit; });
-    }
-  }
+  if (const auto* on = std::get_if<dispatch::crew_sign_on>(&c);
+      on && as->role == dispatch::actor_role::crew)
+    crew_units_[by.id] = on->unit;
+  // Whoever signs the unit off (its crew or a dispatcher), its crew are no
+  // longer on it.
+  if (const auto* off = std::get_if<dispatch::crew_sign_off>(&c))
+    std::erase_if(crew_units_, [&](const auto& kv) { return kv.second == off->unit; });
   carry_out(r.effects, seq, out);
 }
 

@@ -444,6 +444,123 @@ TEST_CASE("crew feed: a stand-down reaches the unit's device, not other units'")
   CHECK(other.unread().empty());
 }
 
+v1::CrewClientFrame resume(std::uint64_t since, std::uint64_t stand_downs_since) {
+  auto f = resume(since);
+  f.mutable_resume()->set_stand_downs_since(stand_downs_since);
+  return f;
+}
+
+d::stand_down stand_down_u1(std::uint64_t incident, std::string note) {
+  return d::stand_down{.incident = core::incident_id{incident},
+                       .unit = core::unit_id{"u1"},
+                       .reason = d::stand_down_reason::not_needed,
+                       .note = std::move(note),
+                       .divert_to = {},
+                       .replace_with = {},
+                       .force_replacement = false};
+}
+
+TEST_CASE("crew feed: a stand-down sent while the crew was offline comes on resume, once") {
+  for (const bool json : {false, true}) {
+    INFO((json ? "json" : "proto"));
+    fake_log log{one_car()};
+    app::crew_feed feed(log.engine, log.submit());
+    log.feed = &feed;
+    raise_incident(log);
+    raise_incident(log);
+    device dev(feed, alice, json);
+    dev.send(sign_on("u1"));
+    REQUIRE(dev.unread().at(0).signed_on().latest_stand_down() == 0);
+
+    // The first stand-down reaches the connected device, numbered.
+    log.command(d::assign_unit{core::incident_id{1}, core::unit_id{"u1"}, false, ""});
+    (void)dev.unread();
+    log.command(stand_down_u1(1, "person safe"));
+    auto frames = dev.unread();
+    REQUIRE(frames.size() == 1);
+    const auto first = frames[0].stand_down().id();
+    CHECK(first > 0);
+
+    // The device drops; the crew is sent to incident 2 and stood down while offline.
+    dev.close();
+    log.command(d::assign_unit{core::incident_id{2}, core::unit_id{"u1"}, false, ""});
+    log.command(stand_down_u1(2, "police attended"));
+    CHECK(log.engine.board().find_unit(core::unit_id{"u1"})->state == core::unit_state::available);
+
+    // Resuming with the highest id it saw gets only the one it missed, after signedOn.
+    device back(feed, alice, json);
+    back.send(resume(0, first));
+    frames = back.unread();
+    REQUIRE(frames.size() == 2);
+    REQUIRE(frames[0].has_signed_on());
+    CHECK(frames[0].signed_on().latest_stand_down() == first + 1);
+    CHECK(frames[0].signed_on().current_incident_id() == 0);
+    REQUIRE(frames[1].has_stand_down());
+    CHECK(frames[1].stand_down().id() == first + 1);
+    CHECK(frames[1].stand_down().incident_id() == 2);
+    CHECK(frames[1].stand_down().note() == "police attended");
+    // The alert of incident 2 was never acknowledged, but it is over: not resent.
+    CHECK(alert_ids(frames).empty());
+
+    // Asking again on the same connection repeats nothing it sent: from 0,
+    // only the first stand-down, which went to the old connection.
+    back.send(resume(0, 0));
+    frames = back.unread();
+    REQUIRE(frames.size() == 2);
+    CHECK(frames[1].stand_down().id() == first);
+    // An old device that sends no stand_downs_since gets the whole shift's.
+    device old(feed, alice, json);
+    old.send(resume(0));
+    frames = old.unread();
+    REQUIRE(frames.size() == 3);
+    CHECK(frames[1].stand_down().id() == first);
+    CHECK(frames[2].stand_down().id() == first + 1);
+
+    // Signing on again (a device with no state) resends no stand-down but says
+    // where to start; a new shift starts with none.
+    device fresh(feed, alice, json);
+    fresh.send(sign_on("u1"));
+    frames = fresh.unread();
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].signed_on().latest_stand_down() == first + 1);
+    log.command(d::crew_sign_off{core::unit_id{"u1"}});
+    fresh.send(sign_on("u1", "on2"));
+    frames = fresh.unread();
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].signed_on().latest_stand_down() == 0);
+    CHECK(log.engine.board().find_unit(core::unit_id{"u1"})->signed_on);
+  }
+}
+
+TEST_CASE("crew feed: a device that lost its state gets its acknowledged job back at sign-on") {
+  fake_log log{one_car()};
+  app::crew_feed feed(log.engine, log.submit());
+  log.feed = &feed;
+  raise_incident(log);
+  device dev(feed, alice);
+  dev.send(sign_on("u1"));
+  log.command(d::assign_unit{core::incident_id{1}, core::unit_id{"u1"}, false, "side door"});
+  const auto id = alert_ids(dev.unread()).at(0);
+  dev.send(ack(id));
+  dev.send(status(v1::UNIT_EN_ROUTE));
+  (void)dev.unread();
+  dev.close();
+
+  device fresh(feed, alice);
+  fresh.send(sign_on("u1"));
+  const auto frames = fresh.unread();
+  // No alert to acknowledge again, but the job's details are in signedOn.
+  REQUIRE(frames.size() == 1);
+  const auto& on = frames[0].signed_on();
+  CHECK(on.state() == v1::UNIT_EN_ROUTE);
+  CHECK(on.current_incident_id() == 1);
+  REQUIRE(on.has_current_job());
+  CHECK(on.current_job().id() == id);
+  CHECK(on.current_job().address() == "1 High St");
+  CHECK(on.current_job().note() == "dog in house");
+  CHECK(on.current_job().assign_note() == "side door");
+}
+
 TEST_CASE("crew feed: the upgrade needs one of the two subprotocols") {
   fake_log log{one_car()};
   app::crew_feed feed(log.engine, log.submit());

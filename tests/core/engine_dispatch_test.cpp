@@ -151,6 +151,17 @@ TEST_CASE("a crew acts only for the unit they signed on to") {
   CHECK(h.eng.dispatch_actor(crew("alice"), nullptr)->unit == unit_id{});
 }
 
+TEST_CASE("a unit a dispatcher signs off no longer has its crew on it") {
+  harness h = ready();
+  REQUIRE(h.eng.dispatch_actor(crew("bob"), nullptr)->unit == unit_id{"u2"});
+  REQUIRE(rejection(cmd(h, supervisor, d::crew_sign_off{unit_id{"u2"}})) == "");
+  CHECK(h.eng.dispatch_actor(crew("bob"), nullptr)->unit == unit_id{});
+  CHECK(rejection(status(h, crew("bob"), "u2", unit_state::available)) ==
+        "a crew member must be signed in to a unit");
+  // Alice, on another unit, is untouched.
+  CHECK(h.eng.dispatch_actor(crew("alice"), nullptr)->unit == unit_id{"u1"});
+}
+
 TEST_CASE("the whole loop: assign, alert, acknowledge, en route, on scene, clear, end") {
   harness h = ready(true);
   auto fx = cmd(h, nina, d::assign_unit{incident_id{1}, unit_id{"u1"}, false, "go now"});

@@ -695,3 +695,75 @@ TEST_CASE("a unit back from a break is offered to queued work once, not again on
   fx = h.status("mhrc1", unit_state::available);
   CHECK(notices(fx, notice_kind::unit_free_for_queued).empty());
 }
+
+TEST_CASE("stand-downs are numbered and kept per unit from sign-on to sign-off") {
+  harness h;
+  h.sign_on("mhrc1");
+  h.sign_on("mhrc2");
+  const auto a = h.raise(triage_category::c, {}, 100);
+  const auto b = h.raise(triage_category::c, {}, 200);
+  h.assign(a, "mhrc1");
+  h.assign(b, "mhrc2");
+  auto fx = h.ok(stand_down{.incident = a, .unit = mhrc1, .reason = stand_down_reason::not_needed},
+                 dispatcher());
+  const auto first = all_of_type<crew_stand_down>(fx).at(0);
+  CHECK(first.number == 1);
+  fx = h.ok(stand_down{.incident = b,
+                       .unit = mhrc2,
+                       .reason = stand_down_reason::other,
+                       .note = "police attended"},
+            dispatcher());
+  CHECK(all_of_type<crew_stand_down>(fx).at(0).number == 2);
+  h.assign(b, "mhrc1");
+  fx = h.ok(stand_down{.incident = b, .unit = mhrc1, .reason = stand_down_reason::not_needed},
+            dispatcher());
+  CHECK(all_of_type<crew_stand_down>(fx).at(0).number == 3);
+
+  // Each unit sees only its own, oldest first, above the number asked for.
+  const auto numbers = [&](const unit_id& u, std::uint64_t after) {
+    std::vector<std::uint64_t> out;
+    for (const auto& s : h.board.stand_downs_since(u, after)) out.push_back(s.number);
+    return out;
+  };
+  CHECK(numbers(mhrc1, 0) == std::vector<std::uint64_t>{1, 3});
+  CHECK(numbers(mhrc1, 1) == std::vector<std::uint64_t>{3});
+  CHECK(numbers(mhrc1, 3).empty());
+  CHECK(numbers(mhrc2, 0) == std::vector<std::uint64_t>{2});
+  CHECK(h.board.stand_downs_since(mhrc2, 0).at(0).note == "police attended");
+  CHECK(h.board.latest_stand_down(mhrc1) == 3);
+  CHECK(h.board.latest_stand_down(mhrc2) == 2);
+  CHECK(h.board.latest_stand_down(unit_id{"mhrc3"}) == 0);
+
+  // A new shift starts with none; numbering carries on across the service.
+  h.ok(crew_sign_off{mhrc1}, crew_of("mhrc1"));
+  CHECK(numbers(mhrc1, 0).empty());
+  h.sign_on("mhrc1");
+  CHECK(h.board.latest_stand_down(mhrc1) == 0);
+  h.assign(a, "mhrc1");
+  fx = h.ok(stand_down{.incident = a, .unit = mhrc1, .reason = stand_down_reason::not_needed},
+            dispatcher());
+  CHECK(all_of_type<crew_stand_down>(fx).at(0).number == 4);
+  CHECK(numbers(mhrc2, 0) == std::vector<std::uint64_t>{2});
+}
+
+TEST_CASE("the acknowledged job of a unit is there for a device that lost its state") {
+  harness h;
+  h.sign_on("mhrc1");
+  const auto a = h.raise();
+  CHECK_FALSE(h.board.acknowledged_job(mhrc1));
+  h.assign(a, "mhrc1");
+  // Not acknowledged yet: it is an alert to resend, not a job to show.
+  CHECK_FALSE(h.board.acknowledged_job(mhrc1));
+  REQUIRE(h.board.unacknowledged_alerts(mhrc1).size() == 1);
+  h.ok(acknowledge{.incident = a, .unit = mhrc1}, crew_of("mhrc1"));
+  h.status("mhrc1", unit_state::en_route);
+  const auto job = h.board.acknowledged_job(mhrc1);
+  REQUIRE(job);
+  CHECK(job->incident == a);
+  CHECK(job->address == "1 High St, Cosham");
+  CHECK(job->alert_number == h.get(a).assignments.at(0).alert_number);
+  CHECK(h.board.unacknowledged_alerts(mhrc1).empty());
+  h.status("mhrc1", unit_state::on_scene);
+  h.status("mhrc1", unit_state::clear);
+  CHECK_FALSE(h.board.acknowledged_job(mhrc1));
+}

@@ -212,6 +212,19 @@ TEST_CASE("other areas are excluded unless configured otherwise") {
   CHECK(rec.eligible[1].reasons.at(2) == "from another area (southampton)");
 }
 
+TEST_CASE("a unit with no area is a regional one and serves every area") {
+  auto s = three_units();
+  s.allow_other_areas = false;
+  s.units[1].area = area_id{};
+  harness h{s};
+  h.sign_on("mhrc1");
+  h.sign_on("mhrc2");
+  const auto inc = raise_at(h, cosham, area_id{"portsmouth"});
+  const auto rec = *h.board.recommend_for(inc, h.now);
+  CHECK(order(rec) == std::vector<std::string>{"MHRC1", "MHRC2"});
+  CHECK(rec.eligible[1].reasons.at(2) == "regional unit");
+}
+
 TEST_CASE("units not signed on, busy or unavailable are excluded, with every reason") {
   harness h;
   h.sign_on("mhrc1");

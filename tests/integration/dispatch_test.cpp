@@ -387,3 +387,41 @@ TEST_CASE("pre-emption over the server: a category A incident takes the car") {
   CHECK(r.at("dispatch").at(0).at("state") == "queued");
   CHECK(r.at("dispatch").at(0).at("units").as_array().empty());
 }
+
+TEST_CASE("the crew simulator signs on, acknowledges and works a job through to clear") {
+  fake_provider provider;
+  server_fixture s(config(provider));
+  const auto t = staff(s);
+  text_in(s, "SM300", "+447700900300");
+  auto sim = server_process::spawn(
+      {.binary = CRISISLINE_CREW_SIM,
+       .args = {"--port", std::to_string(s.process().port()), "--user", "carl", "--unit", "u1",
+                "--ack-ms", "50", "--en-route-ms", "50", "--on-scene-ms", "50", "--clear-ms", "50",
+                "--jobs", "1"},
+       .log_file = s.dir() / "crew_sim.log",
+       .env = {{"CRISISLINE_CREW_PASSWORD", "long enough password"}}});
+  const auto signed_on = [&] {
+    const auto r = ok(call(s, "GET", "/v1/units", t.nurse));
+    return r.at("units").at(0).at("signed_on").as_bool();
+  };
+  for (int i = 0; i < 100 && !signed_on(); ++i) std::this_thread::sleep_for(100ms);
+  INFO(sim.log_tail());
+  REQUIRE(signed_on());
+
+  ok(call(s, "POST", "/v1/contacts/1/incident", t.nurse, json::serialize(raise_body())));
+  ok(call(s, "POST", "/v1/incidents/1/assign", t.nurse, R"({"unitId":"u1"})"));
+
+  std::optional<exit_status> ended;
+  for (int i = 0; i < 200 && !(ended = sim.try_wait()); ++i) std::this_thread::sleep_for(50ms);
+  REQUIRE(ended);
+  CHECK(ended->clean());
+  const auto r = ok(call(s, "GET", "/v1/incidents/1", t.supervisor));
+  std::vector<std::string> stages;
+  for (const auto& st : r.at("assignments").at(0).at("steps").as_array())
+    stages.emplace_back(st.at("state").as_string());
+  CHECK(stages == std::vector<std::string>{"assigned", "alerted", "acknowledged", "en_route",
+                                           "on_scene", "clear"});
+  // The steps came from the crew account over the feed.
+  CHECK(r.at("assignments").at(0).at("steps").at(3).at("by") == "crew");
+  CHECK(r.at("assignments").at(0).at("steps").at(3).at("by_id") == "carl");
+}

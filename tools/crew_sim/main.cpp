@@ -2,12 +2,14 @@
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "http_client.hpp"
 #include "ws_client.hpp"
@@ -59,14 +61,17 @@ class crew {
     if (!ws.is_open()) throw std::invalid_argument("upgrade refused: " + ws.body());
     send(ws,
          {{"requestId", "on"}, {"signOn", {{"unitId", o_.unit}, {"crew", json::array{o_.user}}}}});
-    send(ws, {{"requestId", "resume"}, {"resume", {{"since", std::to_string(last_alert_)}}}});
+    send(ws, {{"requestId", "resume"},
+              {"resume",
+               {{"since", std::to_string(last_alert_)},
+                {"standDownsSince", std::to_string(last_stand_down_)}}}});
     for (;;) {
       auto r = ws.read(60s);
       if (std::holds_alternative<crisisline::test::ws_client::closed>(r)) return false;
       if (!std::holds_alternative<crisisline::test::ws_client::message>(r)) continue;
       const auto frame =
           json::parse(std::get<crisisline::test::ws_client::message>(r).payload).as_object();
-      say({{"received", frame}});
+      received(frame);
       if (!frame.contains("alert")) continue;
       const auto& alert = frame.at("alert").as_object();
       const auto id = std::stoull(std::string(alert.at("id").as_string()));
@@ -94,8 +99,26 @@ class crew {
     const auto& id = frame.at("requestId");
     for (;;) {
       const auto reply = json::parse(ws.read_text(30s)).as_object();
-      say({{"received", reply}});
+      received(reply);
       if (reply.contains("requestId") && reply.at("requestId") == id) return;
+    }
+  }
+
+  // Prints a frame and keeps the stand-down high-water mark (uint64 fields
+  // are strings in the JSON mapping, and absent when 0).
+  void received(const json::object& frame) {
+    say({{"received", frame}});
+    const auto number = [](const json::object& o, const char* key) -> std::uint64_t {
+      const auto* v = o.if_contains(key);
+      return v && v->is_string() ? std::stoull(std::string(v->as_string())) : 0;
+    };
+    if (const auto* on = frame.if_contains("signedOn"); on && !stand_down_mark_known_) {
+      last_stand_down_ = number(on->as_object(), "latestStandDown");
+      stand_down_mark_known_ = true;
+    }
+    if (const auto* sd = frame.if_contains("standDown")) {
+      last_stand_down_ = std::max(last_stand_down_, number(sd->as_object(), "id"));
+      if (number(sd->as_object(), "incidentId") == job_) stood_down_ = true;
     }
   }
 
@@ -103,20 +126,33 @@ class crew {
     request(ws, {{"requestId", state}, {"status", {{"state", state}}}});
   }
 
+  // Acknowledges and walks the statuses, stopping when stood down.
   void work(crisisline::test::ws_client& ws, const json::object& alert) {
+    job_ = std::stoull(std::string(alert.at("incidentId").as_string()));
+    stood_down_ = false;
     std::this_thread::sleep_for(o_.ack_after);
     request(ws, {{"requestId", "ack"}, {"ack", {{"alertId", alert.at("id")}}}});
-    std::this_thread::sleep_for(o_.en_route_after);
-    status(ws, "UNIT_EN_ROUTE");
-    std::this_thread::sleep_for(o_.on_scene_after);
-    status(ws, "UNIT_ON_SCENE");
-    std::this_thread::sleep_for(o_.clear_after);
-    status(ws, "UNIT_CLEAR");
+    const std::pair<std::chrono::milliseconds, const char*> steps[] = {
+        {o_.en_route_after, "UNIT_EN_ROUTE"},
+        {o_.on_scene_after, "UNIT_ON_SCENE"},
+        {o_.clear_after, "UNIT_CLEAR"}};
+    for (const auto& [delay, state] : steps) {
+      std::this_thread::sleep_for(delay);
+      if (stood_down_) break;
+      status(ws, state);
+    }
+    if (stood_down_) say({{"stood_down_from", job_}});
+    job_ = 0;
   }
 
   const options& o_;
   std::string token_;
   std::uint64_t last_alert_ = 0;
+  std::uint64_t last_stand_down_ = 0;
+  bool stand_down_mark_known_ = false;
+  // The incident being worked (0: none) and whether it was stood down.
+  std::uint64_t job_ = 0;
+  bool stood_down_ = false;
   std::uint64_t done_ = 0;
 };
 

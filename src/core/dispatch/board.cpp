@@ -403,6 +403,31 @@ std::vector<crew_alert> dispatch_board::unacknowledged_alerts(const unit_id& id)
   return out;
 }
 
+std::optional<crew_alert> dispatch_board::acknowledged_job(const unit_id& id) const {
+  const unit* u = find_unit(id);
+  if (!u || u->live.empty()) return std::nullopt;
+  const incident& inc = incidents_.at(u->live.front());
+  const assignment* a = inc.live_assignment(id);
+  if (!a || a->stage == unit_state::assigned || a->stage == unit_state::alerted)
+    return std::nullopt;
+  return make_alert(inc, *a, *u, false, a->steps.front().note);
+}
+
+std::vector<crew_stand_down> dispatch_board::stand_downs_since(const unit_id& u,
+                                                               std::uint64_t after) const {
+  std::vector<crew_stand_down> out;
+  const auto it = stand_downs_.find(u);
+  if (it == stand_downs_.end()) return out;
+  for (const auto& s : it->second)
+    if (s.number > after) out.push_back(s);
+  return out;
+}
+
+std::uint64_t dispatch_board::latest_stand_down(const unit_id& u) const {
+  const auto it = stand_downs_.find(u);
+  return it == stand_downs_.end() || it->second.empty() ? 0 : it->second.back().number;
+}
+
 std::optional<duration> dispatch_board::eta_of(const unit_id& u, incident_id inc) const {
   const unit* found_unit = find_unit(u);
   const incident* found_incident = find_incident(inc);
@@ -979,12 +1004,15 @@ result dispatch_board::handle(const stand_down& c, context& ctx) {
   record_unit(*u, inc->id, stage, after, ctx.at, why, ctx);
   release(*inc, *a, *u, unit_state::available, !target, ctx);
   u->last_status_at = ctx.at;
-  ctx.out.emplace_back(crew_stand_down{.unit = u->config.id,
-                                       .call_sign = name,
-                                       .incident = inc->id,
-                                       .reason = c.reason,
-                                       .note = c.note,
-                                       .divert_to = c.divert_to});
+  crew_stand_down notice{.unit = u->config.id,
+                         .call_sign = name,
+                         .incident = inc->id,
+                         .number = next_stand_down_++,
+                         .reason = c.reason,
+                         .note = c.note,
+                         .divert_to = c.divert_to};
+  stand_downs_[u->config.id].push_back(notice);
+  ctx.out.emplace_back(std::move(notice));
   tell_nurses(*inc, u->config.id, "Unit " + name + " " + why, std::nullopt, ctx);
 
   if (target)
@@ -1092,6 +1120,7 @@ result dispatch_board::handle(const crew_sign_on& c, context& ctx) {
         return invalid("unknown skill \"" + s + "\"");
   }
   const auto before = u->state;
+  stand_downs_.erase(u->config.id);
   u->signed_on = true;
   u->crew = c.crew;
   u->skills = c.skills.value_or(u->config.skills);
@@ -1140,6 +1169,7 @@ result dispatch_board::handle(const crew_sign_off& c, context& ctx) {
     return conflict("time " + format_time(ctx.at) + " is earlier than " + u->config.call_sign +
                     "'s last status at " + format_time(u->last_status_at));
   const auto before = u->state;
+  stand_downs_.erase(u->config.id);
   u->signed_on = false;
   u->crew.clear();
   u->skills = u->config.skills;
@@ -1242,6 +1272,7 @@ std::string dispatch_board::dump() const {
   put(out, "now", to_micros(now_));
   put(out, "next_incident", static_cast<std::int64_t>(next_incident_));
   put(out, "next_alert", static_cast<std::int64_t>(next_alert_));
+  put(out, "next_stand_down", static_cast<std::int64_t>(next_stand_down_));
   out += '\n';
   for (const auto& [id, u] : units_) {
     put(out, "unit", id.value());
@@ -1259,6 +1290,18 @@ std::string dispatch_board::dump() const {
     put(out, "location_at", u.location_at);
     put(out, "live", join_ids(u.live));
     out += '\n';
+    if (const auto sd = stand_downs_.find(id); sd != stand_downs_.end()) {
+      for (const auto& n : sd->second) {
+        out += "  ";
+        put(out, "stand_down", static_cast<std::int64_t>(n.number));
+        put(out, "incident", static_cast<std::int64_t>(n.incident.value()));
+        put(out, "reason", reason_name(n.reason));
+        put(out, "note", n.note);
+        put(out, "divert_to",
+            n.divert_to ? std::to_string(n.divert_to->value()) : std::string{"-"});
+        out += '\n';
+      }
+    }
   }
   for (const auto& [id, inc] : incidents_) {
     put(out, "incident", static_cast<std::int64_t>(id.value()));

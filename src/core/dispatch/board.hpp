@@ -63,6 +63,15 @@ class dispatch_board {
   // The current alert of every live assignment of `u` not yet acknowledged,
   // oldest first: what the crew feed (re)sends when the crew connects.
   [[nodiscard]] std::vector<crew_alert> unacknowledged_alerts(const unit_id& u) const;
+  // The alert of the job `u` is working, once acknowledged: for a device that
+  // lost its state and signs on again. nullopt when there is none.
+  [[nodiscard]] std::optional<crew_alert> acknowledged_job(const unit_id& u) const;
+  // Stand-downs of `u` numbered above `after` since it last signed on, oldest
+  // first: what a reconnecting crew missed.
+  [[nodiscard]] std::vector<crew_stand_down> stand_downs_since(const unit_id& u,
+                                                               std::uint64_t after) const;
+  // The number of `u`'s latest stand-down since it signed on; 0 for none.
+  [[nodiscard]] std::uint64_t latest_stand_down(const unit_id& u) const;
   // The ETA of `u` to `inc` from where it is now (last report, else base);
   // nullopt when either is unknown or the estimator has no answer.
   [[nodiscard]] std::optional<duration> eta_of(const unit_id& u, incident_id inc) const;
@@ -139,6 +148,10 @@ class dispatch_board {
   std::set<incident_id> open_;
   std::uint64_t next_incident_ = 1;
   std::uint64_t next_alert_ = 1;
+  std::uint64_t next_stand_down_ = 1;
+  // Each signed-on unit's stand-downs this shift (emptied at sign-on and
+  // sign-off), so a crew that was offline when one happened still hears of it.
+  std::map<unit_id, std::vector<crew_stand_down>> stand_downs_;
   // Latest `now` accepted; apply() refuses earlier ones.
   timestamp now_{};
 };

@@ -66,6 +66,9 @@ struct crew_stand_down {
   unit_id unit;
   std::string call_sign;
   incident_id incident;
+  // Increases by one for every stand-down the board issues (like
+  // alert_number), so a reconnecting crew can ask for the ones it missed.
+  std::uint64_t number = 0;
   stand_down_reason reason = stand_down_reason::other;
   std::string note;
   std::optional<incident_id> divert_to;

@@ -50,7 +50,9 @@ std::vector<std::string> suitability_gaps(const unit& u, const incident& inc,
       why.push_back("off shift (runs " + join(windows) + ")");
     }
   }
-  if (!s.allow_other_areas && !inc.area.value().empty() && u.config.area != inc.area)
+  // A unit with no area is a regional one: it serves every area.
+  if (!s.allow_other_areas && !inc.area.value().empty() && !u.config.area.value().empty() &&
+      u.config.area != inc.area)
     why.push_back("area " + u.config.area.value() + ", incident is in " + inc.area.value());
   return why;
 }
@@ -93,8 +95,9 @@ candidate describe_candidate(const unit& u, const incident& inc, const dispatch_
       }
   }
   if (!inc.area.value().empty()) {
-    c.reasons.push_back(u.config.area == inc.area
-                            ? "in area " + inc.area.value()
+    c.reasons.push_back(u.config.area == inc.area ? "in area " + inc.area.value()
+                        : u.config.area.value().empty()
+                            ? std::string{"regional unit"}
                             : "from another area (" + u.config.area.value() + ")");
   }
   if (inc.coordinates) {
