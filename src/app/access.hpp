@@ -34,6 +34,11 @@ struct principal {
   std::string display_name;
 };
 
+// How a live feed (console or crew WebSocket) is closed when its session
+// ends: logout, expiry, or the account disabled or its password reset.
+inline constexpr std::uint16_t session_ended_code = 1008;
+inline constexpr const char* session_ended_reason = "the session ended: log in again";
+
 // "nurse, supervisor": for the 403 detail and the README.
 [[nodiscard]] std::string role_list(const std::vector<staff_role>& roles);
 

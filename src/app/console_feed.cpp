@@ -222,6 +222,16 @@ void console_feed::flush() {
   }
 }
 
+void console_feed::close_signed_out(const std::function<bool(const principal&)>& signed_in) {
+  // close() may run on_close, which leaves subscribers_: walk a copy.
+  const auto all = subscribers_;
+  for (const auto& s : all) {
+    if (signed_in(s->who) || !s->conn->is_open()) continue;
+    s->conn->close(session_ended_code, session_ended_reason);
+    std::erase(subscribers_, s);
+  }
+}
+
 void console_feed::schedule_flush() {
   if (flush_scheduled_) return;
   flush_scheduled_ = true;

@@ -59,6 +59,10 @@ class console_feed {
   // Sends every console its pending update (the flush timer calls this).
   void flush();
 
+  // Closes (1008) every console whose principal `signed_in` no longer
+  // accepts: a logout, an expiry or a disabled account ends its live view too.
+  void close_signed_out(const std::function<bool(const principal&)>& signed_in);
+
   [[nodiscard]] std::size_t subscribers() const { return subscribers_.size(); }
   [[nodiscard]] std::size_t retained_changes() const { return ring_.size(); }
 

@@ -100,6 +100,9 @@ class crew_feed::session : public std::enable_shared_from_this<session> {
     }
   }
 
+  [[nodiscard]] const principal& who() const { return who_; }
+  [[nodiscard]] net::ws_connection& connection() { return *conn_; }
+
   // A new alert (or re-alert) for the unit this device is on.
   void deliver(const d::crew_alert& a) {
     if (!unit_ || *unit_ != a.unit) return;
@@ -378,6 +381,17 @@ void crew_feed::on_effects(const core::effects& fx) {
     } else if (const auto* s = std::get_if<d::crew_stand_down>(&f)) {
       for (const auto& [key, ss] : sessions_) ss->deliver(*s);
     }
+  }
+}
+
+void crew_feed::close_signed_out(const std::function<bool(const principal&)>& signed_in) {
+  std::vector<std::shared_ptr<session>> ended;
+  for (const auto& [key, s] : sessions_)
+    if (!signed_in(s->who())) ended.push_back(s);
+  // close() may run on_close, which erases from sessions_.
+  for (const auto& s : ended) {
+    if (s->connection().is_open()) s->connection().close(session_ended_code, session_ended_reason);
+    sessions_.erase(s.get());
   }
 }
 

@@ -53,6 +53,9 @@ class crew_feed {
   // unit's connected devices.
   void on_effects(const core::effects& fx);
 
+  // Closes (1008) every device whose principal `signed_in` no longer accepts.
+  void close_signed_out(const std::function<bool(const principal&)>& signed_in);
+
   [[nodiscard]] std::size_t connections() const { return sessions_.size(); }
 
  private:

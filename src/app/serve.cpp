@@ -277,6 +277,13 @@ int serve(const serve_options& opts) {
     me["nurse"] = n ? boost::json::value(nurse_json(*n)) : nullptr;
   });
   access->add_routes(routes);
+  // A logout, an expiry or a disabled account closes that session's live
+  // feeds too (within session_refresh_ms), not only its next request.
+  access->on_sessions_changed([&access, &feed, &crews] {
+    const auto signed_in = [&access](const principal& who) { return access->signed_in(who); };
+    feed->close_signed_out(signed_in);
+    crews.close_signed_out(signed_in);
+  });
   routes.add(
       "POST", "/v1/events",
       guarded(*access, {integration, admin},

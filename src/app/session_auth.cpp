@@ -287,6 +287,7 @@ void session_auth::logout(const principal& who, net::responder respond) {
       r.status = 204;
       r.content_type.clear();
       respond(std::move(r));
+      if (sessions_changed_) sessions_changed_();
     });
   });
   if (!queued) {
@@ -294,6 +295,14 @@ void session_auth::logout(const principal& who, net::responder respond) {
     r.headers.emplace_back("Retry-After", "1");
     respond(std::move(r));
   }
+}
+
+bool session_auth::signed_in(const principal& who) const {
+  if (who.session.empty()) return true;
+  const auto now = clock_();
+  return std::any_of(sessions_.begin(), sessions_.end(), [&](const auto& kv) {
+    return kv.second.session == who.session && kv.second.expires_at > now;
+  });
 }
 
 void session_auth::start() {
@@ -315,7 +324,9 @@ void session_auth::schedule_refresh() {
         }
         loop_.post([this, fresh = std::move(fresh)]() mutable {
           refresh_in_flight_ = false;
-          if (fresh) sessions_ = std::move(*fresh);
+          if (!fresh) return;
+          sessions_ = std::move(*fresh);
+          if (sessions_changed_) sessions_changed_();
         });
       });
     }

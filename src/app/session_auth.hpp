@@ -66,6 +66,13 @@ class session_auth final : public authenticator {
   void on_me(std::function<void(const principal& who, boost::json::object& me)> fn) {
     me_fields_ = std::move(fn);
   }
+  // Whether `who` is still signed in as of the latest refresh: the session was
+  // not revoked, has not expired and its account is not disabled. Principals
+  // without a session (integration tokens) always are.
+  [[nodiscard]] bool signed_in(const principal& who) const;
+  // Runs on the io thread after every refresh and logout, so whoever holds
+  // open WebSockets can close those of sessions that ended.
+  void on_sessions_changed(std::function<void()> fn) { sessions_changed_ = std::move(fn); }
   // Starts the periodic refresh.
   void start();
   // Stops the refresh and the worker (finishing queued jobs). Idempotent.
@@ -98,6 +105,7 @@ class session_auth final : public authenticator {
   net::timer refresh_timer_;
   bool refresh_in_flight_ = false;
   std::function<void(const principal&, boost::json::object&)> me_fields_;
+  std::function<void()> sessions_changed_;
   bool stopped_ = false;
   // Last: joins before the members its jobs use are destroyed.
   blocking_worker worker_;

@@ -425,3 +425,24 @@ TEST_CASE("the crew simulator signs on, acknowledges and works a job through to 
   CHECK(r.at("assignments").at(0).at("steps").at(3).at("by") == "crew");
   CHECK(r.at("assignments").at(0).at("steps").at(3).at("by_id") == "carl");
 }
+
+TEST_CASE("a crew device is disconnected when its account is disabled and cannot come back") {
+  fake_provider provider;
+  server_fixture s(config(provider));
+  const auto t = staff(s);
+  {
+    crew_device crew(s, t.crew);
+    const auto f = crew.request({{"requestId", "on"}, {"signOn", {{"unitId", "u1"}}}});
+    REQUIRE(f.contains("signedOn"));
+    REQUIRE(staff_cli(s.db(), "disable --username carl") == 0);
+    const auto r = crew.ws().read(5s);
+    const auto* c = std::get_if<ws_client::closed>(&r);
+    REQUIRE(c != nullptr);
+    CHECK(c->code == 1008);
+  }
+  // The old token opens nothing and records nothing.
+  ws_client again(s.process().port(), "/v1/crew/feed", {"crisisline.v1.json"},
+                  {{"Authorization", "Bearer " + t.crew}});
+  CHECK_FALSE(again.is_open());
+  CHECK(again.status() == 401);
+}

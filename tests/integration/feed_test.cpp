@@ -152,3 +152,45 @@ TEST_CASE("a feed consumer that never reads is closed and the server's memory st
   (void)before;
 #endif
 }
+
+TEST_CASE("a console's live feed closes when its session ends: logout, or the account disabled") {
+  server_fixture s;
+  add_staff(s, "sue", "supervisor");
+  add_staff(s, "nina", "nurse");
+  const auto closed_as_ended = [](ws_client& ws) {
+    // Frames already on the way may come first; then the close.
+    for (int i = 0; i < 20; ++i) {
+      const auto r = ws.read(std::chrono::seconds(5));
+      if (const auto* c = std::get_if<ws_client::closed>(&r)) {
+        CHECK(c->code == 1008);
+        CHECK(c->reason == "the session ended: log in again");
+        return true;
+      }
+      if (std::holds_alternative<ws_client::timed_out>(r)) return false;
+    }
+    return false;
+  };
+
+  // Logout: at once.
+  const auto sue = token_of(s, "sue");
+  ws_client by_logout(s.process().port(), feed_target(sue));
+  REQUIRE(by_logout.is_open());
+  (void)next_frame(by_logout);
+  const auto nina = token_of(s, "nina");
+  ws_client other(s.process().port(), feed_target(nina));
+  REQUIRE(other.is_open());
+  (void)next_frame(other);
+  REQUIRE(call(s, "POST", "/v1/auth/logout", sue).status == 204);
+  CHECK(closed_as_ended(by_logout));
+  CHECK_FALSE(ws_client(s.process().port(), feed_target(sue)).is_open());
+
+  // Another session is untouched: it still gets updates.
+  s.post_text("SM1", "+447700900001", "hello");
+  CHECK(next_frame(other).at("type") == "update");
+
+  // Disabling the account (offline, on the database) ends it within the
+  // session refresh interval.
+  REQUIRE(staff_cli(s.db(), "disable --username nina") == 0);
+  CHECK(closed_as_ended(other));
+  CHECK_FALSE(ws_client(s.process().port(), feed_target(nina)).is_open());
+}
