@@ -27,6 +27,13 @@ net::http_response unauthorized(std::string_view detail) {
   return r;
 }
 
+// Whole seconds left, never negative: a client counts down from this rather
+// than from expires_at, so a wrong clock on the client does not matter.
+std::int64_t seconds_until(core::timestamp expires, core::timestamp now) {
+  if (expires <= now) return 0;
+  return std::chrono::duration_cast<std::chrono::seconds>(expires - now).count();
+}
+
 net::http_response json_body(int status, const json::value& v) {
   net::http_response r;
   r.status = status;
@@ -141,16 +148,19 @@ void session_auth::add_routes(net::router& r) {
         guarded(*this, everyone,
                 [this](const principal& who, net::http_request&&, net::responder respond) {
                   json::value expires = nullptr;
+                  json::value expires_in = nullptr;
                   for (const auto& [digest, s] : sessions_) {
                     if (s.session == who.session && !who.session.empty()) {
                       expires = json::value(iso8601(s.expires_at));
+                      expires_in = seconds_until(s.expires_at, clock_());
                     }
                   }
                   json::object me{{"id", who.id},
                                   {"role", role_name(who.role)},
                                   {"display_name", who.display_name},
                                   {"session", who.session},
-                                  {"expires_at", expires}};
+                                  {"expires_at", expires},
+                                  {"expires_in_seconds", expires_in}};
                   if (me_fields_) me_fields_(who, me);
                   respond(json_body(200, me));
                 }));
@@ -247,6 +257,7 @@ void session_auth::login(net::http_request&& req, net::responder respond) {
                               {"session", out.session_id}});
       respond(json_body(200, json::object{{"token", out.token},
                                           {"expires_at", iso8601(expires)},
+                                          {"expires_in_seconds", seconds_until(expires, clock_())},
                                           {"user", json::object{
                                                        {"id", out.account.username},
                                                        {"role", role_name(role)},

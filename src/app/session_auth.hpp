@@ -31,11 +31,13 @@ struct session_settings {
 
 // Staff logins and the authenticator every guarded route uses.
 //
-//   POST /v1/auth/login   {"username","password"} -> 200 {"token","expires_at","user":{...}}
+//   POST /v1/auth/login   {"username","password"}
+//                         -> 200 {"token","expires_at","expires_in_seconds","user":{...}}
 //                         401 invalid_credentials, 429 too_many_attempts + Retry-After,
 //                         503 busy + Retry-After when too many logins wait
 //   POST /v1/auth/logout  -> 204, the token is revoked (staff sessions only)
-//   GET  /v1/me           -> {"id","role","display_name","session","expires_at"}
+//   GET  /v1/me           -> {"id","role","display_name","session","expires_at",
+//                              "expires_in_seconds"} (both null for an integration token)
 //
 // Tokens are 256 random bits handed out once; the database keeps only their
 // SHA-256 with an expiry, so sessions survive a restart. Password checks and

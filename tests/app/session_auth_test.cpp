@@ -3,6 +3,7 @@
 
 #include "app/credentials.hpp"
 #include "app/session_auth.hpp"
+#include "net/router.hpp"
 #include "store/schema.hpp"
 #include "store/staff.hpp"
 #include "temp_dir.hpp"
@@ -79,6 +80,37 @@ TEST_CASE("a stored session authenticates by its bearer token until it expires")
   f.now += 1h;
   CHECK(detail_of(f.check({{"authorization", "Bearer nina-token"}})).find("expired") !=
         std::string::npos);
+}
+
+TEST_CASE("GET /v1/me says how many whole seconds the session has left") {
+  auth_fixture f;
+  net::router routes;
+  f.auth->add_routes(routes);
+  const auto me = [&](std::string authorization) {
+    net::http_request req;
+    req.method = "GET";
+    req.path = "/v1/me";
+    req.headers = {{"authorization", std::move(authorization)}};
+    std::optional<net::http_response> answer;
+    routes.dispatch(std::move(req), [&](net::http_response r) { answer = std::move(r); });
+    REQUIRE(answer);
+    REQUIRE(answer->status == 200);
+    return boost::json::parse(answer->body).as_object();
+  };
+  // The session was opened at `now` for an hour.
+  auto body = me("Bearer nina-token");
+  CHECK(body.at("expires_in_seconds") == 3600);
+  CHECK(body.at("expires_at") == "2023-11-14T23:13:20.000Z");
+  f.now += 25min + 500ms;
+  body = me("Bearer nina-token");
+  CHECK(body.at("expires_in_seconds") == 2099);
+  CHECK(body.at("expires_at") == "2023-11-14T23:13:20.000Z");
+  f.now += 34min + 59s;
+  CHECK(me("Bearer nina-token").at("expires_in_seconds") == 0);
+  // An integration token is configured, not a session: it has no expiry.
+  body = me("Bearer pbx-token");
+  CHECK(body.at("expires_in_seconds").is_null());
+  CHECK(body.at("expires_at").is_null());
 }
 
 TEST_CASE("the access_token query parameter is accepted only on a WebSocket upgrade") {

@@ -1,154 +1,30 @@
 // The web console in a real browser against the real server.
 //
 // Starts the crisisline binary (ephemeral port, temp database) with its SMS
-// provider pointed at a fake provider run here, creates a nurse with
-// `crisisline staff add`, and drives Debian's chromium (playwright-core) as a
-// nurse would, keyboard first: sign in, start a shift, see a text that a
-// signed webhook injected, accept it, reply, close it. Then checks the reply
-// reached the fake provider and that `crisisline export audit` has the rows.
+// provider pointed at a fake provider run here, creates a nurse and a crew
+// account with `crisisline staff add`, and drives Debian's chromium
+// (playwright-core) as a nurse would, keyboard first: sign in, start a shift,
+// see a text that a signed webhook injected, accept it, reply, raise an
+// incident from the conversation, get a recommendation, assign a unit and
+// watch its steps change live as a crew (played here over the crew feed)
+// acknowledges and goes en route, then close the contact. Then checks the
+// reply reached the fake provider and that `crisisline export audit` has the
+// rows.
 //
 //   node console_test.mjs --binary build/src/app/crisisline [--chromium /usr/bin/chromium]
 //
 // Exit 0 on success; on failure prints what went wrong, the server log and a
 // screenshot path, and exits 1.
 import { chromium } from 'playwright-core';
-import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import {
+  ACCOUNT_SID, AUTH_TOKEN, SHARED_NUMBER, TEXTER, WsClient, addStaff, args, check, cleanup, db, dir, login,
+  openPage, runCli, runTest, sendText, smsConfig, startFakeProvider, startServer, step, waitFor,
+} from './harness.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    binary: { type: 'string' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
-    headed: { type: 'boolean', default: false },
-  },
-});
-if (!args.binary) {
-  console.error('usage: node console_test.mjs --binary PATH/TO/crisisline [--chromium PATH]');
-  process.exit(2);
-}
-
-const PUBLIC_BASE = 'https://crisisline.example.nhs.uk';
-const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
-const AUTH_TOKEN = 'browser-test-twilio-token';
-const SHARED_NUMBER = '+447700900000';
-const TEXTER = '+447700900123';
-const NURSE = { username: 'ana.nurse', password: 'correct horse battery staple', name: 'Ana Nurse' };
-const STEP_MS = 15000;
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crisisline-browser-'));
-const db = path.join(dir, 'crisisline.db');
-const cleanup = [];
-let serverLog = '';
-
-function step(what) { console.log(`- ${what}`); }
-
-function fail(message) {
-  throw new Error(message);
-}
-
-function check(cond, message) {
-  if (!cond) fail(message);
-}
-
-// ---- fake SMS provider (Twilio-compatible REST) ----
-
-function startFakeProvider() {
-  const requests = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => {
-      requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body });
-      const sid = `SM${crypto.randomBytes(16).toString('hex')}`;
-      res.writeHead(201, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ sid, status: 'queued' }));
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      cleanup.push(() => new Promise((r) => server.close(r)));
-      resolve({ port: server.address().port, requests });
-    });
-  });
-}
-
-// ---- the real server ----
-
-function runCli(argv, input) {
-  const r = spawnSync(args.binary, argv, { input, encoding: 'utf8', timeout: 30000 });
-  if (r.status !== 0) {
-    fail(`crisisline ${argv.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr}${r.stdout}`);
-  }
-  return r.stdout;
-}
-
-function startServer(configPath) {
-  const child = spawn(args.binary, ['serve', '--config', configPath, '--listen', '127.0.0.1:0', '--db', db],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  cleanup.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(t);
-    }
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server not listening after 20 s')), 20000);
-    const onData = (chunk) => {
-      serverLog += chunk;
-      const m = serverLog.match(/"msg":"listening".*?"port":(\d+)/);
-      if (m) { clearTimeout(timer); resolve({ port: Number(m[1]), child, exited }); }
-    };
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    exited.then((s) => { clearTimeout(timer); reject(new Error(`server exited before listening: ${JSON.stringify(s)}`)); });
-  });
-}
-
-// X-Twilio-Signature: base64 HMAC-SHA1, keyed with the auth token, over the
-// public URL followed by every parameter name and value, sorted by name.
-function twilioSignature(token, url, params) {
-  const sorted = Object.entries(params).sort(([a, av], [b, bv]) =>
-    (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
-  const data = url + sorted.map(([k, v]) => k + v).join('');
-  return crypto.createHmac('sha1', token).update(Buffer.from(data, 'utf8')).digest('base64');
-}
-
-async function sendText(port, sid, body) {
-  const webhookPath = '/v1/webhooks/twilio/sms';
-  const params = {
-    MessageSid: sid, AccountSid: ACCOUNT_SID, From: TEXTER, To: SHARED_NUMBER,
-    Body: body, NumSegments: '1', SmsStatus: 'received',
-  };
-  const res = await fetch(`http://127.0.0.1:${port}${webhookPath}`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Twilio-Signature': twilioSignature(AUTH_TOKEN, PUBLIC_BASE + webhookPath, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  });
-  check(res.status === 200, `signed webhook answered ${res.status}: ${await res.text()}`);
-}
-
-async function waitFor(what, predicate, ms = STEP_MS) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await predicate();
-    if (v) return v;
-    if (Date.now() > until) fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const NURSE = { username: 'ana.nurse', password: 'correct horse battery staple', name: 'Ana Nurse', role: 'nurse' };
+const CREW = { username: 'car1', password: 'crew password long enough', name: 'Car 1 crew', role: 'crew' };
 
 // Every visible element with its own text: the contrast of its colour with the
 // first opaque background behind it (WCAG 2 relative luminance).
@@ -203,21 +79,106 @@ async function checkTabOrder(page) {
   check(visited.length > expected.length, 'Tab did not leave the page after the last control');
 }
 
+// The response-car loop from the conversation: raise an incident, get a
+// recommendation, see a refusal in words, assign a car, and watch its steps
+// change live as the crew (played here over /v1/crew/feed, as a crew account)
+// acknowledges and goes en route. Nothing on the page is touched while the
+// steps change: the live console feed brings them.
+async function dispatchFromTheContact(page, port) {
+  step('a crew signs MHRC1 on over the crew feed');
+  const crewLogin = await login(port, CREW.username, CREW.password);
+  const crew = await WsClient.connect(port, '/v1/crew/feed', { protocol: 'crisisline.v1.json', token: crewLogin.token });
+  const on = await crew.request({ signOn: { unitId: 'u1', crew: [CREW.name] } });
+  check(on.signedOn?.callSign === 'MHRC1', `sign-on answered ${JSON.stringify(on)}`);
+
+  step('raise an incident from the conversation');
+  await page.locator('#incident-raise > summary').focus();
+  await page.keyboard.press('Enter');
+  const category = page.getByLabel(/^Triage category \(the contact/);
+  await category.waitFor();
+  check(await category.inputValue() === 'C', `the category is "${await category.inputValue()}", not the contact's band C`);
+  await page.getByLabel('Address or description of the place').fill('12 Shirley Road, Southampton');
+  await page.getByLabel('Latitude').fill('50.92');
+  await page.getByLabel('Longitude').fill('-1.39');
+  await page.getByLabel('Mental-health paramedic').check();
+  await page.getByLabel(/^Note for the crew/).fill('Lives alone; dog in the house');
+  // Police are requested only with a reason.
+  await page.getByLabel('Police requested').check();
+  await page.getByRole('button', { name: 'Raise incident', exact: true }).click();
+  const error = page.locator('#dispatch-error');
+  await waitFor('the police reason to be asked for', async () => /why the police are needed/.test(await error.textContent()));
+  await page.getByLabel('Police requested').uncheck();
+  await page.getByRole('button', { name: 'Raise incident', exact: true }).click();
+  const heading = page.getByRole('heading', { name: /^Incident \d+: new/ });
+  await heading.waitFor();
+  const incident = (await heading.textContent()).match(/^Incident (\d+)/)[1];
+  check(await page.evaluate(() => document.activeElement.id) === `incident-${incident}-h`, 'focus did not move to the new incident');
+  const card = page.locator(`article[data-incident="${incident}"]`);
+  for (const fact of ['Band C', '12 Shirley Road, Southampton', 'Mental-health paramedic']) {
+    check((await card.textContent()).includes(fact), `the incident does not show "${fact}"`);
+  }
+
+  step('recommend: ranked units with their ETA and reasons');
+  await page.getByRole('button', { name: `Recommend units for incident ${incident}` }).click();
+  const rec = card.locator('.recommendation');
+  await rec.getByText(/^MHRC1: arrives in about \d+ min/).waitFor();
+  check(/Why: available; has mh_paramedic/.test(await rec.locator('ol > li').first().textContent()),
+    `no reasons: ${await rec.locator('ol > li').first().textContent()}`);
+  check((await rec.textContent()).includes('MHRC2: not signed on'), 'MHRC2 is not listed as not recommended, with why');
+
+  step('assigning the car that is not signed on is refused: the reason is shown');
+  await rec.getByRole('button', { name: 'Assign MHRC2 anyway' }).click();
+  await waitFor('the refusal in words', async () => (await error.textContent()).includes('MHRC2 is not signed on'));
+  check(await error.getAttribute('role') === 'alert' && await error.getAttribute('aria-live') === 'assertive',
+    'the refusal is not in a live region');
+
+  step('assign MHRC1: the crew is alerted, and the nurse sees it without doing anything');
+  await rec.getByRole('button', { name: 'Assign MHRC1', exact: true }).click();
+  const row = card.locator('tr[data-unit="u1"]');
+  const stage = row.locator('td.stage');
+  await stage.waitFor();
+  check(await error.textContent() === '', 'the old refusal is still shown');
+  const alert = await crew.next('the alert', (f) => f.alert);
+  check(String(alert.alert.incidentId) === incident, `alert for incident ${alert.alert.incidentId}`);
+  await waitFor('"Alerted" on the page', async () => /^Alerted/.test(await stage.textContent()));
+  check(await page.locator('#feed-state').textContent() === 'Live updates on', 'the console feed is not live');
+
+  step('the crew acknowledges: the step changes live, with its time');
+  await crew.request({ ack: { alertId: alert.alert.id } });
+  await waitFor('"Acknowledged" on the page', async () => /^Acknowledged/.test(await stage.textContent()));
+  await waitFor('the acknowledgement time', async () =>
+    /^\d\d:\d\d:\d\d$/.test(await row.locator('td[data-step="acknowledged"]').textContent()));
+
+  step('the crew goes en route: the step changes live and is announced');
+  await crew.request({ status: { state: 'UNIT_EN_ROUTE' } });
+  await waitFor('"En route" on the page', async () => /^En route/.test(await stage.textContent()));
+  await waitFor('the en-route time', async () =>
+    /^\d\d:\d\d:\d\d$/.test(await row.locator('td[data-step="en_route"]').textContent()));
+  await waitFor('the announcement', async () =>
+    (await page.locator('#announce-polite').textContent()).includes(`Incident ${incident}: MHRC1 en route.`));
+  await checkContrast(page, 'the dispatch panel');
+  crew.close();
+}
+
 // ---- the test ----
 
 async function main() {
   const provider = await startFakeProvider();
   const configPath = path.join(dir, 'crisisline.textproto');
-  fs.writeFileSync(configPath, `
-server { public_base_url: "${PUBLIC_BASE}" }
-twilio { account_sid: "${ACCOUNT_SID}" auth_token: "${AUTH_TOKEN}" api_base_url: "http://127.0.0.1:${provider.port}" }
-areas { name: "solent" display_name: "Solent" keywords: "SOLENT" }
-access_numbers { number: "${SHARED_NUMBER}" route: "sms_keyword" }
+  // One car signed on by the crew below, one never signed on (so it is not
+  // recommended, and assigning it anyway is refused).
+  fs.writeFileSync(configPath, `${smsConfig(provider.port)}
+dispatch {
+  units { id: "u1" call_sign: "MHRC1" skills: "mh_paramedic" skills: "mh_nurse"
+          base_latitude: 50.9097 base_longitude: -1.4044 }
+  units { id: "u2" call_sign: "MHRC2" skills: "mh_paramedic"
+          base_latitude: 50.8198 base_longitude: -1.0880 }
+}
 `);
 
-  step('crisisline staff add (a nurse)');
-  runCli(['staff', 'add', '--db', db, '--config', configPath, '--username', NURSE.username, '--role', 'nurse',
-    '--display-name', NURSE.name, '--password-stdin'], `${NURSE.password}\n`);
+  step('crisisline staff add (a nurse and a crew)');
+  addStaff(configPath, NURSE);
+  addStaff(configPath, CREW);
 
   step('start the server');
   const server = await startServer(configPath);
@@ -233,15 +194,9 @@ access_numbers { number: "${SHARED_NUMBER}" route: "sms_keyword" }
     executablePath: args.chromium, headless: !args.headed, args: ['--no-sandbox'],
   });
   cleanup.unshift(() => browser.close());
-  const context = await browser.newContext({ reducedMotion: 'reduce' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  cleanup.unshift(async () => {
-    if (process.exitCode) await page.screenshot({ path: path.join(os.tmpdir(), 'crisisline-browser-failure.png'), fullPage: true }).catch(() => {});
-  });
+  // The one refusal this test asks for on purpose (assigning a car that is not signed on).
+  const page = await openPage(browser, 'console', problems, [/status of 409/]);
 
   step('every control on the page has a label');
   await page.goto(`${base}/`);
@@ -301,6 +256,8 @@ access_numbers { number: "${SHARED_NUMBER}" route: "sms_keyword" }
   check(form.get('From') === SHARED_NUMBER, `reply came from ${form.get('From')}`);
   check(sent.authorization === `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`, 'provider request not authenticated');
 
+  await dispatchFromTheContact(page, server.port);
+
   step('close with outcome 02 (advice on call only)');
   await page.getByLabel('Outcome (NHS contact outcome code)').selectOption('02');
   await page.getByRole('button', { name: 'Close contact' }).click();
@@ -336,15 +293,4 @@ access_numbers { number: "${SHARED_NUMBER}" route: "sms_keyword" }
   check(status.code === 0, `server exit ${JSON.stringify(status)}`);
 }
 
-try {
-  await main();
-  console.log('browser test passed');
-} catch (e) {
-  process.exitCode = 1;
-  console.error(`FAILED: ${e.message}`);
-  console.error(`--- server log (last 4 KiB) ---\n${serverLog.slice(-4096)}`);
-  console.error(`screenshot: ${path.join(os.tmpdir(), 'crisisline-browser-failure.png')}`);
-} finally {
-  for (const c of cleanup) { try { await c(); } catch { /* best effort */ } }
-  fs.rmSync(dir, { recursive: true, force: true });
-}
+await runTest('console', main);

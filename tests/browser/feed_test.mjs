@@ -25,13 +25,13 @@ globalThis.WebSocket = FakeSocket;
 const source = fs.readFileSync(new URL('../../web/console/feed.js', import.meta.url), 'utf8');
 const { Feed } = await import(`data:text/javascript,${encodeURIComponent(source)}`);
 
-function harness() {
+function harness(options, token = () => 'tok') {
   const seen = { frames: [], states: [], polls: 0 };
-  const feed = new Feed(() => 'tok', {
+  const feed = new Feed(token, {
     onFrame: (f) => seen.frames.push(f),
     onState: (s) => seen.states.push(s),
     poll: async () => { seen.polls += 1; },
-  });
+  }, options);
   return { feed, seen };
 }
 
@@ -89,6 +89,61 @@ test('polls every 5 seconds while the feed cannot connect, and stops polling onc
   socket.open();
   mock.timers.tick(60000);
   assert.equal(seen.polls, 2, 'no polling while live');
+  feed.stop();
+  mock.timers.reset();
+});
+
+test('the supervisor page polls every 15 seconds only while the feed is down', () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  FakeSocket.all = [];
+  const { feed, seen } = harness({ pollMs: 15000 });
+  feed.start();
+  FakeSocket.all[0].open();
+  mock.timers.tick(60000);
+  assert.equal(seen.polls, 0, 'no polling while live');
+  FakeSocket.all[0].drop();
+  assert.equal(seen.polls, 1, 'polls at once when the feed drops');
+  // Every reconnection attempt fails for a while (backoff 0.5 s doubling to 10 s).
+  let elapsed = 0;
+  for (const wait of [500, 1000, 2000, 4000, 8000, 10000]) {
+    mock.timers.tick(wait);
+    elapsed += wait;
+    FakeSocket.all.at(-1).drop();
+    assert.equal(seen.polls, 1 + Math.floor(elapsed / 15000), `polls after ${elapsed} ms`);
+  }
+  assert.equal(seen.polls, 2, 'one more poll at 15 s, none at 5 s or 10 s');
+  mock.timers.tick(10000);
+  FakeSocket.all.at(-1).open();
+  assert.equal(seen.polls, 3);
+  mock.timers.tick(120000);
+  assert.equal(seen.polls, 3, 'polling stops once the feed is back');
+  feed.stop();
+  mock.timers.reset();
+});
+
+test('reconnect() moves to a new token at once, resuming from the last seq', () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  FakeSocket.all = [];
+  let token = 'old';
+  const { feed, seen } = harness({}, () => token);
+  feed.start();
+  const first = FakeSocket.all[0];
+  first.open();
+  first.frame({ seq: 9, type: 'snapshot' });
+  token = 'new';
+  feed.reconnect();
+  assert.equal(first.closed, true, 'the old session\'s socket is closed');
+  const second = FakeSocket.all[1];
+  assert.equal(second.url.searchParams.get('access_token'), 'new');
+  assert.equal(second.url.searchParams.get('since'), '9');
+  // The old socket's late events change nothing: no polling, no second socket.
+  first.drop();
+  first.frame({ seq: 10, type: 'update' });
+  second.open();
+  mock.timers.tick(60000);
+  assert.equal(seen.polls, 0);
+  assert.equal(FakeSocket.all.length, 2);
+  assert.deepEqual(seen.frames.map((f) => f.seq), [9]);
   feed.stop();
   mock.timers.reset();
 });

@@ -166,6 +166,7 @@ TEST_CASE("an expired token is refused on every guarded route") {
   const auto login_response = login(s, "admin1");
   REQUIRE(login_response.status == 200);
   const auto token = std::string(json_of(login_response).at("token").as_string());
+  CHECK(json_of(login_response).at("expires_in_seconds").as_int64() <= 1);
   CHECK(call(s, "GET", "/v1/me", token).status == 200);
   wait_until_refused(s, token);
   for (const auto& r : matrix()) {
@@ -188,6 +189,9 @@ TEST_CASE("login gives a token that works until logout, and survives a restart")
   CHECK(body.at("user").at("role") == "nurse");
   CHECK(body.at("user").at("display_name") == "Test nurse");
   CHECK(body.at("expires_at").as_string().ends_with("Z"));
+  // The default session lasts 12 h; the console counts down from this.
+  CHECK(body.at("expires_in_seconds").as_int64() <= 12 * 3600);
+  CHECK(body.at("expires_in_seconds").as_int64() > 12 * 3600 - 30);
 
   // Only the token's SHA-256 is stored.
   {
@@ -202,6 +206,10 @@ TEST_CASE("login gives a token that works until logout, and survives a restart")
   REQUIRE(me.status == 200);
   CHECK(json_of(me).at("id") == "nina");
   CHECK(json_of(me).at("role") == "nurse");
+  CHECK(json_of(me).at("expires_at") == body.at("expires_at"));
+  CHECK(json_of(me).at("expires_in_seconds").as_int64() <=
+        body.at("expires_in_seconds").as_int64());
+  CHECK(json_of(me).at("expires_in_seconds").as_int64() > 12 * 3600 - 30);
 
   REQUIRE(s.restart().clean());
   CHECK(call(s, "GET", "/v1/me", token).status == 200);

@@ -56,6 +56,17 @@ export class Api {
 
   get(path) { return this.request('GET', path); }
 
+  // Ends another session of ours (the one a fresh sign-in replaces). Best
+  // effort: it expires on its own anyway, and no answer here signs anyone out.
+  async revoke(token) {
+    if (!token || token === this.token) return;
+    try {
+      await fetch('/v1/auth/logout', {
+        method: 'POST', headers: { Authorization: `Bearer ${token}` }, cache: 'no-store', credentials: 'omit',
+      });
+    } catch { /* expires by itself */ }
+  }
+
   // A command: retried with the same Idempotency-Key it changes nothing twice.
   command(path, body = {}, key = newKey()) {
     return this.request('POST', path, body, { idempotencyKey: key });

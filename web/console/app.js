@@ -3,12 +3,17 @@ import { $, announce, showError, busy } from './dom.js';
 import { Api } from './api.js';
 import { NurseConsole } from './nurse.js';
 import { SupervisorPage } from './supervisor.js';
+import { SessionClock } from './session.js';
+import { keepDrafts, takeDrafts, dropDrafts } from './drafts.js';
 
 const api = new Api();
 let user = null;
 let nurse = null;
 let supervisor = null;
 let current = null;
+let clock = null;
+// Unsent drafts from before a forced sign-in, until the nurse console shows them.
+let pendingDrafts = null;
 
 const VIEWS = ['view-login', 'view-nurse', 'view-supervisor', 'view-other'];
 const canNurse = (role) => role === 'nurse' || role === 'supervisor';
@@ -24,6 +29,7 @@ function showView(id) {
 // Signing out reloads the page, so nothing of the last user's records stays in
 // the DOM or in memory; a message for the sign-in form survives the reload.
 function signOut(message) {
+  clock?.stop();
   api.setToken('');
   if (message) sessionStorage.setItem('crisisline.signin-message', message);
   location.replace('/');
@@ -61,6 +67,11 @@ async function route() {
     nurse ??= new NurseConsole(api);
     showView('view-nurse');
     try { await nurse.show(); } catch (e) { showError('shift-error', e); }
+    if (pendingDrafts && current === 'nurse') {
+      const d = pendingDrafts;
+      pendingDrafts = null;
+      await nurse.conversation.restoreDrafts(d);
+    }
   } else if (page === 'supervisor') {
     supervisor ??= new SupervisorPage(api);
     showView('view-supervisor');
@@ -71,8 +82,26 @@ async function route() {
   }
 }
 
-function signedIn(u) {
+// Asks the server once the session should have ended: its 401 signs out
+// (keeping drafts); if the session turns out to have time left, count again.
+async function checkSession() {
+  try {
+    const me = await api.get('/v1/me');
+    clock.start(me.expires_in_seconds);
+  } catch (e) {
+    if (e.status !== 401) setTimeout(checkSession, 10000);
+  }
+}
+
+function signedIn(u, expiresInSeconds) {
   user = u;
+  pendingDrafts = takeDrafts(u.id);
+  clock = new SessionClock(api, u.id, {
+    // A new session: the live feeds reconnect on its token.
+    renewed: () => { nurse?.feed.reconnect(); supervisor?.feed.reconnect(); },
+    ended: checkSession,
+  });
+  clock.start(expiresInSeconds);
   $('who-name').textContent = u.display_name || u.id;
   $('who-role').textContent = u.role;
   $('who').hidden = false;
@@ -95,7 +124,7 @@ async function login(form) {
     api.setToken(r.token);
     $('login-password').value = '';
     announce(`Signed in as ${r.user?.display_name || username}.`);
-    signedIn(r.user);
+    signedIn(r.user, r.expires_in_seconds);
   } catch (e) {
     const message = e.status === 401 ? 'The username or password is not right.'
       : e.status === 429 ? `Too many attempts. ${e.detail}` : e.detail;
@@ -105,6 +134,7 @@ async function login(form) {
 }
 
 async function logout() {
+  dropDrafts();
   try { await api.request('POST', '/v1/auth/logout', {}); } catch { /* the token is dropped either way */ }
   signOut('You have signed out.');
 }
@@ -122,11 +152,18 @@ async function start() {
   $('login-form').addEventListener('submit', (e) => { e.preventDefault(); login(e.target); });
   $('logout').addEventListener('click', logout);
   window.addEventListener('hashchange', route);
-  api.onUnauthorized = () => { if (user) signOut('Your session has ended. Please sign in again.'); };
+  // A 401: the session expired or was ended. Back to sign-in, keeping what the
+  // nurse typed and did not send.
+  api.onUnauthorized = () => {
+    if (!user) return;
+    const kept = keepDrafts(user.id, nurse?.conversation.drafts() ?? pendingDrafts);
+    signOut(kept ? 'Your session has ended. Sign in again: the reply and note you had not sent are kept.'
+      : 'Your session has ended. Please sign in again.');
+  };
   if (api.token) {
     try {
       const me = await api.get('/v1/me');
-      signedIn({ id: me.id, role: me.role, display_name: me.display_name });
+      signedIn({ id: me.id, role: me.role, display_name: me.display_name }, me.expires_in_seconds);
       return;
     } catch { api.setToken(''); }
   }

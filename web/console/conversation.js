@@ -3,6 +3,7 @@
 import { $, h, announce, showError, busy } from './dom.js';
 import { BANDS, OUTCOMES, bandBadge, channelName, clock, duration, fillSelect } from './labels.js';
 import { formKey, formDone } from './api.js';
+import { DispatchPanel } from './dispatch.js';
 
 export class Conversation {
   // hooks: changed() after a command, closed() after the view is left
@@ -13,6 +14,7 @@ export class Conversation {
     this.data = null;
     // Crew status per contact, from the feed's dispatch updates.
     this.dispatch = new Map();
+    this.panel = new DispatchPanel(api);
     fillSelect($('triage-category'), BANDS, 'Choose a category');
     fillSelect($('close-outcome'), OUTCOMES, 'Choose an outcome');
     this.wire();
@@ -40,6 +42,7 @@ export class Conversation {
     $('conversation').hidden = false;
     $('conv-h').textContent = `Conversation: contact ${this.id}`;
     $('conv-messages').replaceChildren();
+    this.panel.open(this.id);
     await this.refresh();
     $('conv-h').focus();
   }
@@ -47,8 +50,36 @@ export class Conversation {
   leave() {
     this.id = null;
     this.data = null;
+    this.panel.close();
     $('conversation').hidden = true;
     this.hooks.closed();
+  }
+
+  // The feed's incidents for a contact (with each live unit's stage).
+  dispatchUpdate(id, incidents) {
+    this.dispatch.set(id, incidents);
+    if (id === this.id) this.panel.fromFeed(incidents);
+  }
+
+  // What the nurse typed and has not sent, to survive a sign-in (app.js).
+  drafts() {
+    if (!this.id) return null;
+    const reply = $('reply-body').value;
+    const note = $('note-text').value;
+    if (!reply.trim() && !note.trim()) return null;
+    return { contact: this.id, reply, necessary: $('reply-necessary').checked, note };
+  }
+
+  async restoreDrafts(d) {
+    await this.open(d.contact);
+    if (this.id !== String(d.contact)) return;
+    $('reply-body').value = d.reply || '';
+    $('reply-necessary').checked = !!d.necessary;
+    $('note-text').value = d.note || '';
+    $('reply-count').textContent = `${$('reply-body').value.length} characters`;
+    const what = [d.reply?.trim() ? 'reply' : '', d.note?.trim() ? 'note' : ''].filter(Boolean).join(' and ');
+    announce(`Your unsent ${what} for contact ${this.id} ${what.includes(' and ') ? 'are' : 'is'} back, not yet sent.`);
+    (d.reply?.trim() ? $('reply-body') : $('note-text')).focus();
   }
 
   // Called with the ids of contacts the feed says changed.
@@ -70,6 +101,7 @@ export class Conversation {
       showError('conv-error');
       this.data = c;
       this.render(c);
+      this.panel.fromContact(c);
     } catch (e) { showError('conv-error', e); }
   }
 

@@ -3,16 +3,19 @@
 // Every frame has a strictly increasing seq. On reconnect the feed asks for
 // `since` = the last seq it applied, so the server can replay what was missed
 // (or send a fresh snapshot). While the socket is down the console polls the
-// HTTP API instead, so it never silently goes stale.
+// HTTP API instead, so it never silently goes stale; once the socket is back
+// the polling stops.
 
 const POLL_MS = 5000;
 const MAX_BACKOFF_MS = 10000;
 
 export class Feed {
   // handlers: onFrame(frame), onState('connecting'|'live'|'polling'|'stopped'), poll()
-  constructor(tokenFn, handlers) {
+  // options: pollMs, how often poll() runs while the socket is down.
+  constructor(tokenFn, handlers, { pollMs = POLL_MS } = {}) {
     this.tokenFn = tokenFn;
     this.h = handlers;
+    this.pollMs = pollMs;
     this.lastSeq = 0;
     this.ws = null;
     this.backoff = 500;
@@ -38,6 +41,22 @@ export class Feed {
     }
     this.lastSeq = 0;
     this.h.onState('stopped');
+  }
+
+  // After signing in again the open socket still belongs to the old session:
+  // open one on the new token, resuming from the last seq applied.
+  reconnect() {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    const old = this.ws;
+    this.ws = null;
+    if (old) {
+      old.onclose = null;
+      old.onmessage = null;
+      old.close(1000, 'new session');
+    }
+    this.backoff = 500;
+    this.connect();
   }
 
   url() {
@@ -100,7 +119,7 @@ export class Feed {
       try { await this.h.poll(); } catch { /* shown by the poll itself */ }
     };
     tick();
-    this.pollTimer = setInterval(tick, POLL_MS);
+    this.pollTimer = setInterval(tick, this.pollMs);
   }
 
   stopPolling() {

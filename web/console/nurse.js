@@ -204,7 +204,7 @@ export class NurseConsole {
     else if (f.queue_changed) this.refreshQueue();
     if (f.nurse !== undefined && this.me) { this.me.nurse = f.nurse; this.renderShift(); }
     for (const c of f.contacts || []) {
-      if (c.dispatch) this.conversation.dispatch.set(String(c.contact_id), c.dispatch);
+      if (c.dispatch) this.conversation.dispatchUpdate(String(c.contact_id), c.dispatch);
     }
     if (f.offers !== undefined) {
       this.setOffers(f.offers);
