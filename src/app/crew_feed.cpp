@@ -401,7 +401,8 @@ void crew_feed::record_alert_sent(const d::crew_alert& a) {
   // Only the first delivery moves the unit to alerted; a re-alert or a second
   // device changes nothing.
   if (!assignment || assignment->stage != core::unit_state::assigned) return;
-  if (!alert_sent_in_flight_->insert(a.alert_number).second) return;
+  const assignment_key key{a.incident.value(), a.unit.value()};
+  if (!alert_sent_in_flight_->insert(key).second) return;
   v1::Event e;
   e.set_source("crew-feed");
   // One per alert: a duplicate after a restart is recognised by the log.
@@ -413,14 +414,14 @@ void crew_feed::record_alert_sent(const d::crew_alert& a) {
   c->set_unit_id(a.unit.value());
   std::vector<v1::Event> events;
   events.push_back(std::move(e));
-  const std::weak_ptr<std::set<std::uint64_t>> in_flight = alert_sent_in_flight_;
-  const auto done = [in_flight, n = a.alert_number](const auto&) {
-    if (const auto set = in_flight.lock()) set->erase(n);
+  const std::weak_ptr<std::set<assignment_key>> in_flight = alert_sent_in_flight_;
+  const auto done = [in_flight, key](const auto&) {
+    if (const auto set = in_flight.lock()) set->erase(key);
   };
   if (submit_(std::move(events), done) != store::writer::submit_status::accepted) {
     // The ack timeout counts from the assignment, so a lost alert_sent is
     // still caught; the next delivery tries again.
-    alert_sent_in_flight_->erase(a.alert_number);
+    alert_sent_in_flight_->erase(key);
     log::warn("alert_sent not recorded", {{"alert", a.alert_number}});
   }
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/access.hpp"
@@ -68,12 +69,14 @@ class crew_feed {
   const core::engine& engine_;
   submit_fn submit_;
   std::map<const session*, std::shared_ptr<session>> sessions_;
-  // Alert ids whose alert_sent is submitted and not yet committed, so a second
-  // device or a resume does not submit it again meanwhile. Once committed the
-  // assignment is past `assigned` and the id leaves the set (held weakly by the
+  // Assignments (incident, unit) whose alert_sent is submitted and not yet
+  // committed, so a second device, a resume or a re-alert does not submit
+  // another meanwhile (it would only be refused). Once committed the
+  // assignment is past `assigned` and leaves the set (held weakly by the
   // commit callback, which may outlive the feed).
-  std::shared_ptr<std::set<std::uint64_t>> alert_sent_in_flight_ =
-      std::make_shared<std::set<std::uint64_t>>();
+  using assignment_key = std::pair<std::uint64_t, std::string>;
+  std::shared_ptr<std::set<assignment_key>> alert_sent_in_flight_ =
+      std::make_shared<std::set<assignment_key>>();
 };
 
 // The CrewAlert frame of a board alert (no phone numbers or names of the

@@ -417,6 +417,16 @@ TEST_CASE("crew feed: a restart rebuilds alerts from the log") {
         core::unit_state::acknowledged);
 }
 
+d::stand_down stand_down_u1(std::uint64_t incident, std::string note) {
+  return d::stand_down{.incident = core::incident_id{incident},
+                       .unit = core::unit_id{"u1"},
+                       .reason = d::stand_down_reason::not_needed,
+                       .note = std::move(note),
+                       .divert_to = {},
+                       .replace_with = {},
+                       .force_replacement = false};
+}
+
 TEST_CASE("crew feed: a stand-down reaches the unit's device, not other units'") {
   fake_log log{one_car()};
   app::crew_feed feed(log.engine, log.submit());
@@ -429,13 +439,7 @@ TEST_CASE("crew feed: a stand-down reaches the unit's device, not other units'")
   log.command(d::assign_unit{core::incident_id{1}, core::unit_id{"u1"}, false, ""});
   (void)dev.unread();
   (void)other.unread();
-  log.command(d::stand_down{.incident = core::incident_id{1},
-                            .unit = core::unit_id{"u1"},
-                            .reason = d::stand_down_reason::not_needed,
-                            .note = "person safe",
-                            .divert_to = {},
-                            .replace_with = {},
-                            .force_replacement = false});
+  log.command(stand_down_u1(1, "person safe"));
   const auto frames = dev.unread();
   REQUIRE(frames.size() == 1);
   REQUIRE(frames[0].has_stand_down());
@@ -448,16 +452,6 @@ v1::CrewClientFrame resume(std::uint64_t since, std::uint64_t stand_downs_since)
   auto f = resume(since);
   f.mutable_resume()->set_stand_downs_since(stand_downs_since);
   return f;
-}
-
-d::stand_down stand_down_u1(std::uint64_t incident, std::string note) {
-  return d::stand_down{.incident = core::incident_id{incident},
-                       .unit = core::unit_id{"u1"},
-                       .reason = d::stand_down_reason::not_needed,
-                       .note = std::move(note),
-                       .divert_to = {},
-                       .replace_with = {},
-                       .force_replacement = false};
 }
 
 TEST_CASE("crew feed: a stand-down sent while the crew was offline comes on resume, once") {
@@ -559,6 +553,31 @@ TEST_CASE("crew feed: a device that lost its state gets its acknowledged job bac
   CHECK(on.current_job().address() == "1 High St");
   CHECK(on.current_job().note() == "dog in house");
   CHECK(on.current_job().assign_note() == "side door");
+}
+
+TEST_CASE("crew feed: a re-alert while alert_sent is uncommitted records alert_sent once") {
+  fake_log log{one_car()};
+  app::crew_feed feed(log.engine, log.submit());
+  log.feed = &feed;
+  raise_incident(log);
+  device dev(feed, alice);
+  dev.send(sign_on("u1"));
+  (void)dev.unread();
+  log.hold = true;
+  log.command(d::assign_unit{core::incident_id{1}, core::unit_id{"u1"}, false, ""});
+  log.command(d::re_alert{core::incident_id{1}, core::unit_id{"u1"}});
+  // Both alerts reach the device; one alert_sent waits for its commit.
+  CHECK(alert_ids(dev.unread()).size() == 2);
+  CHECK(log.held.size() == 1);
+  log.hold = false;
+  log.release();
+  CHECK(log.engine.board().find_unit(core::unit_id{"u1"})->state == core::unit_state::alerted);
+  // Once committed, a resume hands the alert over again and records nothing.
+  const auto logged = log.events.size();
+  device again(feed, alice);
+  again.send(resume(0));
+  CHECK(alert_ids(again.unread()).size() == 1);
+  CHECK(log.events.size() == logged);
 }
 
 TEST_CASE("crew feed: the upgrade needs one of the two subprotocols") {
