@@ -89,7 +89,7 @@ session_auth::session_auth(net::io_loop& loop, const std::filesystem::path& db,
       worker_(settings.max_pending_logins) {
   init_credentials();
   store::configure_connection(*db_);
-  sessions_ = load_live(clock_());
+  set_sessions(load_live(clock_()));
   (void)worker_.submit([] { prepare_dummy_hash(); });
 }
 
@@ -149,11 +149,9 @@ void session_auth::add_routes(net::router& r) {
                 [this](const principal& who, net::http_request&&, net::responder respond) {
                   json::value expires = nullptr;
                   json::value expires_in = nullptr;
-                  for (const auto& [digest, s] : sessions_) {
-                    if (s.session == who.session && !who.session.empty()) {
-                      expires = json::value(iso8601(s.expires_at));
-                      expires_in = seconds_until(s.expires_at, clock_());
-                    }
+                  if (const auto at = expiry_of(who.session)) {
+                    expires = json::value(iso8601(*at));
+                    expires_in = seconds_until(*at, clock_());
                   }
                   json::object me{{"id", who.id},
                                   {"role", role_name(who.role)},
@@ -252,6 +250,7 @@ void session_auth::login(net::http_request&& req, net::responder respond) {
                                    .display_name = out.account.display_name,
                                    .role = role,
                                    .expires_at = expires};
+      expiry_by_session_[std::to_string(out.session_id)] = expires;
       log::info("logged in", {{"user", std::string_view(out.account.username)},
                               {"role", role_name(role)},
                               {"session", out.session_id}});
@@ -294,6 +293,7 @@ void session_auth::logout(const principal& who, net::responder respond) {
                                                  "the logout could not be recorded; try again"));
       }
       std::erase_if(sessions_, [&](const auto& kv) { return kv.second.session == session; });
+      expiry_by_session_.erase(session);
       net::http_response r;
       r.status = 204;
       r.content_type.clear();
@@ -310,10 +310,20 @@ void session_auth::logout(const principal& who, net::responder respond) {
 
 bool session_auth::signed_in(const principal& who) const {
   if (who.session.empty()) return true;
-  const auto now = clock_();
-  return std::any_of(sessions_.begin(), sessions_.end(), [&](const auto& kv) {
-    return kv.second.session == who.session && kv.second.expires_at > now;
-  });
+  const auto at = expiry_of(who.session);
+  return at && *at > clock_();
+}
+
+std::optional<core::timestamp> session_auth::expiry_of(const std::string& id) const {
+  const auto it = expiry_by_session_.find(id);
+  if (it == expiry_by_session_.end()) return std::nullopt;
+  return it->second;
+}
+
+void session_auth::set_sessions(cache fresh) {
+  sessions_ = std::move(fresh);
+  expiry_by_session_.clear();
+  for (const auto& [digest, s] : sessions_) expiry_by_session_[s.session] = s.expires_at;
 }
 
 void session_auth::start() {
@@ -336,7 +346,7 @@ void session_auth::schedule_refresh() {
         loop_.post([this, fresh = std::move(fresh)]() mutable {
           refresh_in_flight_ = false;
           if (!fresh) return;
-          sessions_ = std::move(*fresh);
+          set_sessions(std::move(*fresh));
           if (sessions_changed_) sessions_changed_();
         });
       });

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -94,6 +95,10 @@ class session_auth final : public authenticator {
   void logout(const principal& who, net::responder respond);
   void schedule_refresh();
   [[nodiscard]] cache load_live(core::timestamp now);
+  // Replaces the live sessions and their index by session id.
+  void set_sessions(cache fresh);
+  // When session `id` ends; nullopt when it is not live (or `id` is empty).
+  [[nodiscard]] std::optional<core::timestamp> expiry_of(const std::string& id) const;
 
   net::io_loop& loop_;
   const bearer_auth& integrations_;
@@ -104,6 +109,9 @@ class session_auth final : public authenticator {
   std::unique_ptr<store::connection> db_;
   // Keyed by SHA-256 of the token.
   cache sessions_;
+  // Session id -> expiry, for the same sessions: checking an open feed or
+  // answering /v1/me needs no scan.
+  std::unordered_map<std::string, core::timestamp> expiry_by_session_;
   net::timer refresh_timer_;
   bool refresh_in_flight_ = false;
   std::function<void(const principal&, boost::json::object&)> me_fields_;
