@@ -500,6 +500,8 @@ TEST_CASE("acknowledged events survive SIGKILL at random moments", "[crash]") {
   rebuild_options.args.push_back(rebuilt_db.string());
   rebuild_options.log_file = dir / "rebuild.log";
   auto rebuilder = server_process::start(rebuild_options);
-  CHECK(rebuilder.stop().clean());
+  const auto rebuilt = rebuilder.stop();
+  INFO("rebuilding server: " << to_string(rebuilt) << "\n" << rebuilder.log_tail(1024));
+  CHECK(rebuilt.clean());
   CHECK(shift_log_dump(rebuilt_db) == crashed_tables);
 }
